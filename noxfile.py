@@ -1,0 +1,51 @@
+"""Lint, types, tests and benchmarks. `nox` with no arguments runs lint, types and tests."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "types", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+SOURCES = ["src", "tests", "bench", "examples", "noxfile.py"]
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", *SOURCES)
+    session.run("ruff", "format", "--check", *SOURCES)
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+    session.run("mypy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole suite on SQLite and on a PostgreSQL server the run starts by itself."""
+    session.install("-e", ".[dev]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Store benchmarks: catalogue import, merge, chapter-list read; prints medians."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench.store", *session.posargs)
+
+
+@nox.session(name="bench-http")
+def bench_http(session: nox.Session) -> None:
+    """gunicorn + PostgreSQL + wrk on loopback; prints req/s and p50/p99 per endpoint."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench.http", *session.posargs)
+
+
+@nox.session(name="bench-runner")
+def bench_runner(session: nox.Session) -> None:
+    """run_task through the HTTP API on the local sandbox vs python3 directly."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench.runner", *session.posargs)

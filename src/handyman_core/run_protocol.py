@@ -1,0 +1,130 @@
+"""What a code run is asked to do and what it answered, independent of where it runs.
+
+`Runner` is the port; the local bubblewrap sandbox and the remote watchman client implement it.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+from attrs import frozen
+
+from handyman_core.catalogue import ProjectFile
+
+
+class Language(enum.StrEnum):
+    """The original's container types (GetContainerType) plus bash for tracked runs."""
+
+    PYTHON = "python"
+    RUST = "rust"
+    GOLANG = "golang"
+    HASKELL = "haskell"
+    CPP = "cpp"
+    BASH = "bash"
+
+
+def container_type_for(prefix_source: str) -> Language | None:
+    """The original's prefix rule, checked in its order: `go` matches both `golang_` and `go...`."""
+    for prefix, language in (
+        ("python", Language.PYTHON),
+        ("rust", Language.RUST),
+        ("go", Language.GOLANG),
+        ("haskell", Language.HASKELL),
+        ("cpp", Language.CPP),
+    ):
+        if prefix_source.startswith(prefix):
+            return language
+    return None
+
+
+class Verdict(enum.StrEnum):
+    PASSED = "passed"
+    TESTS_FAILED = "tests_failed"
+    RUN_FAILED = "run_failed"
+    TIMEOUT = "timeout"
+    MEMORY_LIMIT = "memory_limit"
+    OUTPUT_LIMIT = "output_limit"
+    INTERNAL_ERROR = "internal_error"
+
+    @property
+    def status_code(self) -> int:
+        """The site's `status_code`: 0 solved, 1 run failed, 2 tests failed, others as watchman."""
+        return _STATUS_CODES[self]
+
+    @property
+    def solves(self) -> bool:
+        """Only a pass completes a task or project."""
+        return self is Verdict.PASSED
+
+
+_STATUS_CODES = {
+    Verdict.PASSED: 0,
+    Verdict.RUN_FAILED: 1,
+    Verdict.TESTS_FAILED: 2,
+    Verdict.INTERNAL_ERROR: 3,
+    Verdict.TIMEOUT: 124,
+    Verdict.MEMORY_LIMIT: 137,
+    Verdict.OUTPUT_LIMIT: 1,
+}
+
+
+@frozen
+class RunLimits:
+    """Resource limits of one run; defaults follow Judge0-like practice."""
+
+    cpu_seconds: float = 5.0
+    wall_seconds: float = 10.0
+    memory_bytes: int = 256 * 1024 * 1024
+    processes: int = 64
+    output_bytes: int = 1024 * 1024
+    file_size_bytes: int = 16 * 1024 * 1024
+    open_files: int = 256
+
+
+class RunKind(enum.StrEnum):
+    TASK = "task"
+    """Run stage (source_run) then test stage (source_test), as course wrappers expect."""
+    PLAYGROUND = "playground"
+    """Run a project tree's main file."""
+    PRACTICE_RUN = "practice_run"
+    PRACTICE_TEST = "practice_test"
+    SCRIPT = "script"
+    """A tracked run of a plain script (source_run only)."""
+
+
+@frozen
+class RunRequest:
+    kind: RunKind
+    language: Language
+    source_run: str = ""
+    source_test: str = ""
+    task_type: str = "code"
+    color: bool = False
+    type_check: bool = False
+    files: tuple[ProjectFile, ...] = ()
+    main_file: str = ""
+    cmd_line_args: str = ""
+    stdin: str = ""
+    limits: RunLimits = RunLimits()
+
+
+@frozen
+class RunResult:
+    verdict: Verdict
+    user_code_output: str = ""
+    tests_output: str = ""
+    exit_code: int | None = None
+    signal: int | None = None
+    output_truncated: bool = False
+    duration_ms: int = 0
+
+    @property
+    def status_code(self) -> int:
+        return self.verdict.status_code
+
+
+class Runner(Protocol):
+    """Executes a request and returns a verdict, or raises RunnerUnavailable (no verdict)."""
+
+    def run(self, request: RunRequest) -> RunResult: ...

@@ -1,0 +1,1 @@
+"""handyman_http."""
