@@ -1,0 +1,198 @@
+"""Tables, as SQLAlchemy Core metadata. Alembic migrations (handyman_store/migrations) create them;
+this module is what queries are written against.
+
+Progress rows carry the chapter/course ids derived from the item id by the id grammar, so per-course
+and per-chapter reads are plain index lookups instead of the original's `LIKE` prefix scans.
+Catalogue rows are never deleted: items gone from the folder are marked retired.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(128)
+STATUS = String(16)
+STORED_STATUS_CHECK = "status IN ('in_progress', 'blocked', 'completed')"
+
+
+def _content_columns() -> list[Column[object]]:
+    return [
+        Column("content_hash", String(64), nullable=False),
+        Column("retired", Boolean, nullable=False, server_default="0"),
+    ]
+
+
+catalogue_state = Table(
+    "catalogue_state",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+)
+"""One row; `version` grows with every import that changed something, so workers can notice it."""
+
+courses = Table(
+    "courses",
+    metadata,
+    Column("course_id", ID, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("tags", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("wrapper_run_fallback", Text),
+    Column("wrapper_test_fallback", Text),
+    Column("wrapper_playground_fallback", Text),
+    *_content_columns(),
+)
+
+chapters = Table(
+    "chapters",
+    metadata,
+    Column("chapter_id", ID, primary_key=True),
+    Column("course_id", ID, ForeignKey("courses.course_id"), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    *_content_columns(),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("task_id", ID, primary_key=True),
+    Column("chapter_id", ID, ForeignKey("chapters.chapter_id"), nullable=False, index=True),
+    Column("wrapper_test", Text),
+    Column("wrapper_run", Text),
+    Column("wrapper_playground", Text),
+    *_content_columns(),
+)
+
+examples = Table(
+    "examples",
+    metadata,
+    Column("chapter_id", ID, ForeignKey("chapters.chapter_id"), primary_key=True),
+    Column("example_id", ID, primary_key=True),
+    Column("wrapper_test", Text),
+    Column("wrapper_run", Text),
+    Column("wrapper_playground", Text),
+    *_content_columns(),
+)
+
+practice_projects = Table(
+    "practice_projects",
+    metadata,
+    Column("project_id", ID, primary_key=True),
+    Column("course_id", ID, ForeignKey("courses.course_id"), nullable=False, index=True),
+    Column("chapter_id", ID, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("main_file", Text, nullable=False),
+    Column("default_cmd_line_args", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("hint", Text, nullable=False),
+    Column("files", Text, nullable=False),
+    *_content_columns(),
+)
+"""`files` is a JSON array of {"path", "contents"}: the project's starting tree."""
+
+course_progress = Table(
+    "course_progress",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("course_id", ID, ForeignKey("courses.course_id"), primary_key=True),
+    Column("status", STATUS, nullable=False),
+    CheckConstraint(STORED_STATUS_CHECK, name="stored_status"),
+)
+
+chapter_progress = Table(
+    "chapter_progress",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("chapter_id", ID, ForeignKey("chapters.chapter_id"), primary_key=True),
+    Column("course_id", ID, nullable=False),
+    Column("status", STATUS, nullable=False),
+    CheckConstraint(STORED_STATUS_CHECK, name="stored_status"),
+    Index(None, "user_id", "course_id"),
+)
+
+task_progress = Table(
+    "task_progress",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("task_id", ID, ForeignKey("tasks.task_id"), primary_key=True),
+    Column("chapter_id", ID, nullable=False),
+    Column("course_id", ID, nullable=False),
+    Column("status", STATUS, nullable=False),
+    Column("solution_text", Text, nullable=False),
+    Column("attempts_count", Integer, nullable=False, server_default="0"),
+    CheckConstraint(STORED_STATUS_CHECK, name="stored_status"),
+    Index(None, "user_id", "chapter_id"),
+    Index(None, "user_id", "course_id"),
+)
+
+practice_progress = Table(
+    "practice_progress",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("project_id", ID, ForeignKey("practice_projects.project_id"), primary_key=True),
+    Column("course_id", ID, nullable=False),
+    Column("status", STATUS, nullable=False),
+    Column("solution_text", Text, nullable=False),
+    Column("attempts_count", Integer, nullable=False, server_default="0"),
+    CheckConstraint(STORED_STATUS_CHECK, name="stored_status"),
+    Index(None, "user_id", "course_id"),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("attempt_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("user_id", BigInteger, nullable=False),
+    Column("original_user_id", BigInteger, nullable=False),
+    Column("item_kind", String(8), nullable=False),
+    Column("item_id", ID, nullable=False),
+    Column("course_id", ID, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("item_kind IN ('task', 'project')", name="item_kind"),
+    Index(None, "user_id", "created_at"),
+    Index(None, "course_id", "created_at"),
+)
+"""One row per run that produced a verdict; `original_user_id` survives merges for audit."""
+
+playgrounds = Table(
+    "playgrounds",
+    metadata,
+    Column("playground_id", ID, primary_key=True),
+    Column("lang_id", String(32), nullable=False),
+    Column("user_id", BigInteger),
+    Column("user_code", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_request_at", DateTime(timezone=True), nullable=False),
+)
