@@ -4,10 +4,17 @@ under CI=true, where a missing prerequisite is a failure: nothing may silently s
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sqlalchemy import Engine
+
+from handyman_store.database import DatabaseUrl, create_engine
+from handyman_store.migrate import upgrade
+from tests.postgres_server import DatabaseFactory, find_postgres_binaries, running_postgres_server
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REAL_CATALOGUE = PROJECT_ROOT.parent / "shared" / "courses" / "senjun"
@@ -44,3 +51,72 @@ def real_catalogue_path() -> Path:
 @pytest.fixture(scope="session")
 def example_courses_path() -> Path:
     return EXAMPLE_COURSES
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A run that collected no test is a broken run, not a green one."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database for this run: HANDYMAN_TEST_DATABASE_URL when set, else a server
+    started from the machine's PostgreSQL binaries and removed at the end of the run."""
+    external = os.environ.get("HANDYMAN_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    binaries = find_postgres_binaries()
+    require(
+        binaries is not None,
+        "no PostgreSQL server binaries (initdb, postgres) on this machine: install postgresql "
+        "or set HANDYMAN_TEST_DATABASE_URL",
+    )
+    assert binaries is not None
+    with running_postgres_server(binaries) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_url: str) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(postgres_url)
+    factory.create_template(lambda url: _migrate(DatabaseUrl.parse(url)))
+    yield factory
+    factory.drop_template()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "handyman.sqlite3"
+    _migrate(DatabaseUrl.sqlite_file(path))
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseUrl]:
+    """The location of a freshly migrated, empty database of each kind, one per test."""
+    if request.param == "sqlite":
+        path = tmp_path / "handyman.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+        yield DatabaseUrl.sqlite_file(path)
+        return
+    factory: DatabaseFactory = request.getfixturevalue("postgres_databases")
+    with factory.fresh_database() as url:
+        yield DatabaseUrl.parse(url)
+
+
+@pytest.fixture
+def engine(database_url: DatabaseUrl) -> Iterator[Engine]:
+    """An engine on a freshly migrated, empty database; runs once on SQLite, once on PostgreSQL."""
+    engine = create_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _migrate(url: DatabaseUrl) -> None:
+    engine = create_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()

@@ -9,6 +9,7 @@ from attrs import field, frozen
 from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
 from handyman_core.status import Status
 
+
 @frozen
 class ItemProgress:
     """Progress on one task or practice project. `status` is never `not_started` (no row)."""
@@ -17,14 +18,33 @@ class ItemProgress:
     attempts: int = 0
     solution: str = ""
 
+
+# One typed converter per field: mypy's attrs plugin cannot type a generic or overloaded
+# converter such as `dict`, and would then reject every UserProgress(...) / evolve(...) call.
+def _course_rows(rows: Mapping[CourseId, Status]) -> dict[CourseId, Status]:
+    return dict(rows)
+
+
+def _chapter_rows(rows: Mapping[ChapterId, Status]) -> dict[ChapterId, Status]:
+    return dict(rows)
+
+
+def _task_rows(rows: Mapping[TaskId, ItemProgress]) -> dict[TaskId, ItemProgress]:
+    return dict(rows)
+
+
+def _project_rows(rows: Mapping[ProjectId, ItemProgress]) -> dict[ProjectId, ItemProgress]:
+    return dict(rows)
+
+
 @frozen
 class UserProgress:
     """Every stored progress row of one user; an absent key means `not_started`."""
 
-    courses: Mapping[CourseId, Status] = field(factory=dict, converter=dict)
-    chapters: Mapping[ChapterId, Status] = field(factory=dict, converter=dict)
-    tasks: Mapping[TaskId, ItemProgress] = field(factory=dict, converter=dict)
-    projects: Mapping[ProjectId, ItemProgress] = field(factory=dict, converter=dict)
+    courses: Mapping[CourseId, Status] = field(factory=dict, converter=_course_rows)
+    chapters: Mapping[ChapterId, Status] = field(factory=dict, converter=_chapter_rows)
+    tasks: Mapping[TaskId, ItemProgress] = field(factory=dict, converter=_task_rows)
+    projects: Mapping[ProjectId, ItemProgress] = field(factory=dict, converter=_project_rows)
 
     def is_empty(self) -> bool:
         return not (self.courses or self.chapters or self.tasks or self.projects)

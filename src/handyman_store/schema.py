@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData(
@@ -41,7 +42,7 @@ STORED_STATUS_CHECK = "status IN ('in_progress', 'blocked', 'completed')"
 def _content_columns() -> list[Column[object]]:
     return [
         Column("content_hash", String(64), nullable=False),
-        Column("retired", Boolean, nullable=False, server_default="0"),
+        Column("retired", Boolean, nullable=False, server_default=false()),
     ]
 
 
@@ -168,8 +169,12 @@ practice_progress = Table(
 attempts = Table(
     "attempts",
     metadata,
-    Column("attempt_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-           autoincrement=True),
+    Column(
+        "attempt_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     Column("user_id", BigInteger, nullable=False),
     Column("original_user_id", BigInteger, nullable=False),
     Column("item_kind", String(8), nullable=False),

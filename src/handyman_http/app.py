@@ -1,0 +1,76 @@
+"""The Falcon WSGI application: routes, middleware and error mapping, assembled once per worker."""
+
+from __future__ import annotations
+
+import falcon
+
+from handyman_http import error_responses
+from handyman_http.access import AccessMiddleware
+from handyman_http.endpoints.accounts import MergeUsers, SplitUsers
+from handyman_http.endpoints.base import Endpoint
+from handyman_http.endpoints.chapters import (
+    GetActiveChapter,
+    GetChapter,
+    GetChapters,
+    GetProgress,
+    UpdateChapterProgress,
+)
+from handyman_http.endpoints.courses import (
+    CoursesStats,
+    CourseStats,
+    GetCourseDescription,
+    GetCourseInfo,
+    GetCourses,
+    UpdateCourseProgress,
+)
+from handyman_http.endpoints.playground import GetPlaygroundCode, InjectPlaygroundCode, RunCode
+from handyman_http.endpoints.practice import GetPractice, HandlePracticeCode
+from handyman_http.endpoints.service import Health, OpenApi
+from handyman_http.endpoints.tasks import GetTask, RunTask, SaveTask
+from handyman_http.metrics import LatencyMiddleware, MetricsResource
+from handyman_http.request_id import RequestIdMiddleware
+from handyman_http.services import Services
+
+LEGACY_ROUTES: dict[str, type[Endpoint]] = {
+    "/get_courses": GetCourses,
+    "/get_course_info": GetCourseInfo,
+    "/get_course_description": GetCourseDescription,
+    "/update_course_progress": UpdateCourseProgress,
+    "/update_chapter_progress": UpdateChapterProgress,
+    "/get_chapters": GetChapters,
+    "/get_chapter": GetChapter,
+    "/get_active_chapter": GetActiveChapter,
+    "/get_progress": GetProgress,
+    "/courses_stats": CoursesStats,
+    "/course_stats": CourseStats,
+    "/get_task": GetTask,
+    "/run_task": RunTask,
+    "/save_task": SaveTask,
+    "/merge_users": MergeUsers,
+    "/split_users": SplitUsers,
+    "/get_practice": GetPractice,
+    "/handle_practice_code": HandlePracticeCode,
+    "/run_code": RunCode,
+    "/inject_playground_code": InjectPlaygroundCode,
+    "/get_playground_code": GetPlaygroundCode,
+}
+"""The original's paths, all answering POST with a JSON body and `user_id` in the query."""
+
+
+def create_app(services: Services) -> falcon.App:
+    app = falcon.App(
+        middleware=[
+            RequestIdMiddleware(),
+            LatencyMiddleware(),
+            AccessMiddleware(services.settings),
+        ]
+    )
+    app.req_options.strip_url_path_trailing_slash = True
+    app.resp_options.default_media_type = falcon.MEDIA_JSON
+    error_responses.install(app)
+    for path, resource in LEGACY_ROUTES.items():
+        app.add_route(path, resource(services))
+    app.add_route("/health", Health(services))
+    app.add_route("/openapi.json", OpenApi(services))
+    app.add_route("/metrics", MetricsResource())
+    return app

@@ -1,0 +1,55 @@
+"""Each worker serves the catalogue from memory and notices a new import without a restart.
+
+The version check is one tiny query at most once per `refresh_seconds`, so requests never read
+files and almost never touch the catalogue tables.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from handyman_core.catalogue import Catalogue
+from handyman_store.catalogue_snapshot import catalogue_version, load_catalogue
+
+
+class CatalogueCache:
+    def __init__(
+        self,
+        engine: Engine,
+        refresh_seconds: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._engine = engine
+        self._refresh_seconds = refresh_seconds
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._catalogue = Catalogue()
+        self._version: int | None = None
+        self._checked_at = float("-inf")
+        self._source = ""
+
+    def current(self) -> Catalogue:
+        now = self._monotonic()
+        if now - self._checked_at < self._refresh_seconds:
+            return self._catalogue
+        with self._lock:
+            if now - self._checked_at >= self._refresh_seconds:
+                self._refresh()
+                self._checked_at = now
+        return self._catalogue
+
+    def source(self) -> str:
+        """The folder the served catalogue was imported from ("" before any import)."""
+        self.current()
+        return self._source
+
+    def _refresh(self) -> None:
+        with self._engine.connect() as connection:
+            version = catalogue_version(connection)
+            if version != self._version:
+                self._catalogue = load_catalogue(connection)
+                self._version = version

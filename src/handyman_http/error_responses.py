@@ -1,0 +1,84 @@
+"""The one place where errors become HTTP responses (contract §2).
+
+Bodies never carry stack traces, SQL, paths or library messages: only our own messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import falcon
+
+from handyman_core.errors import (
+    CatalogueInvalid,
+    Conflict,
+    HandymanError,
+    InvalidInput,
+    NotFound,
+    RunnerUnavailable,
+)
+
+log = logging.getLogger("handyman.http")
+
+_STATUS_OF = {
+    InvalidInput: falcon.HTTP_400,
+    NotFound: falcon.HTTP_404,
+    Conflict: falcon.HTTP_409,
+    RunnerUnavailable: falcon.HTTP_503,
+    CatalogueInvalid: falcon.HTTP_400,
+}
+
+
+def error_body(message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": message, **extra}
+
+
+def _failure_extras(req: falcon.Request) -> dict[str, Any]:
+    """Endpoints such as merge_users add `{"status": -1}` to every failure (contract §4)."""
+    resource = getattr(req.context, "resource", None)
+    extras: dict[str, Any] = getattr(resource, "failure_extras", {})
+    return extras
+
+
+def handle_domain_error(
+    req: falcon.Request, resp: falcon.Response, error: HandymanError, params: dict[str, Any]
+) -> None:
+    status = next(
+        (code for kind, code in _STATUS_OF.items() if isinstance(error, kind)), falcon.HTTP_400
+    )
+    body = {**_failure_extras(req), **error_body(error.message)}
+    if isinstance(error, InvalidInput):
+        body["fields"] = error.fields
+    if isinstance(error, RunnerUnavailable):
+        log.warning("runner unavailable: %s", error.message)
+        body["error"] = "Couldn't communicate with tasks runner"
+        if error.retry_after is not None:
+            resp.set_header("Retry-After", str(error.retry_after))
+    resp.status = status
+    resp.media = body
+
+
+def handle_http_error(
+    req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError, params: dict[str, Any]
+) -> None:
+    message = error.description or error.title or "Request failed"
+    resp.status = error.status
+    resp.media = {**_failure_extras(req), **error_body(message)}
+    for name, value in (error.headers or {}).items():
+        resp.set_header(name, value)
+
+
+def handle_unexpected(
+    req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]
+) -> None:
+    log.exception("unhandled error in %s %s", req.method, req.path)
+    resp.status = falcon.HTTP_500
+    resp.media = error_body("Internal server error")
+
+
+def install(app: falcon.App) -> None:
+    """Falcon checks handlers most-recently-added first, so the generic one goes first."""
+    app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(falcon.HTTPError, handle_http_error)
+    app.add_error_handler(HandymanError, handle_domain_error)

@@ -1,0 +1,120 @@
+"""The request shapes of the original's endpoints and the resolution of their ids.
+
+The original's `ParseOptions` derived chapter and course from `task_id` positionally and never
+checked them; here every id must match the grammar (400 naming the field) and name a live
+catalogue item (404) before anything is read, run or written.
+"""
+
+from __future__ import annotations
+
+from attrs import define, frozen
+
+import falcon
+from handyman_core import ids
+from handyman_core.catalogue import Catalogue, Chapter, Course, PracticeProject, Task
+from handyman_core.errors import InvalidInput, NotFound
+
+
+@define
+class Options:
+    """The original's common body (`Options`); unknown keys are ignored, as there."""
+
+    course_id: str = ""
+    chapter_id: str = ""
+    task_id: str = ""
+    task_type: str = ""
+    solution_text: str = ""
+    status: str = ""
+    color_output: bool = False
+    run_static_type_checker: bool = False
+    example_id: str = ""
+    source_run: str = ""
+    source_test: str = ""
+
+
+def optional_user(req: falcon.Request) -> int | None:
+    """Absent or empty `user_id` means anonymous; anything else must be a valid id."""
+    value = req.get_param("user_id")
+    if value is None or value == "":
+        return None
+    return ids.parse_user_id(value)
+
+
+def required_user(req: falcon.Request) -> int:
+    user_id = optional_user(req)
+    if user_id is None:
+        raise InvalidInput({"user_id": "is required (query parameter)"})
+    return user_id
+
+
+@frozen
+class Target:
+    """What a request points at after the original's derivation: task -> chapter -> course."""
+
+    course_id: str
+    chapter_id: str | None = None
+    task_id: str | None = None
+
+
+def resolve_target(options: Options) -> Target | None:
+    """A task id overrides chapter and course, a chapter id overrides the course (original §0.6).
+    None when the body names nothing."""
+    if options.task_id:
+        task_id = ids.parse_task_id(options.task_id)
+        chapter_id = ids.chapter_of_task(task_id)
+        return Target(ids.course_of_chapter(chapter_id), chapter_id, task_id)
+    if options.chapter_id:
+        chapter_id = ids.parse_chapter_id(options.chapter_id)
+        return Target(ids.course_of_chapter(chapter_id), chapter_id)
+    if options.course_id:
+        return Target(ids.parse_course_id(options.course_id))
+    return None
+
+
+def require_target(options: Options, wanted: str) -> Target:
+    target = resolve_target(options)
+    if target is None:
+        raise InvalidInput({wanted: "is required"})
+    return target
+
+
+def live_course(catalogue: Catalogue, course_id: str) -> Course:
+    course = catalogue.course(course_id)
+    if course is None:
+        raise NotFound(f"Unknown course: {course_id}")
+    return course
+
+
+def live_chapter(catalogue: Catalogue, chapter_id: str) -> Chapter:
+    chapter = catalogue.chapter(chapter_id)
+    if chapter is None:
+        raise NotFound(f"Unknown chapter: {chapter_id}")
+    return chapter
+
+
+def live_task(catalogue: Catalogue, task_id: str) -> Task:
+    task = catalogue.task(task_id)
+    if task is None:
+        raise NotFound(f"Unknown task: {task_id}")
+    return task
+
+
+def live_project(catalogue: Catalogue, project_id: str, course_id: str | None = None) -> PracticeProject:
+    project = catalogue.project(project_id)
+    if project is None or (course_id is not None and project.course_id != course_id):
+        raise NotFound(f"Unknown practice project: {project_id}")
+    return project
+
+
+def chapter_target(options: Options) -> Target:
+    """Endpoints about a chapter accept `chapter_id` or a `task_id` inside it."""
+    target = require_target(options, "chapter_id")
+    if target.chapter_id is None:
+        raise InvalidInput({"chapter_id": "is required"})
+    return target
+
+
+def task_target(options: Options) -> Target:
+    if not options.task_id:
+        raise InvalidInput({"task_id": "is required"})
+    return require_target(options, "task_id")

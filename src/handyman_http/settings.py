@@ -1,0 +1,31 @@
+"""Service settings, read once from the environment and command line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from attrs import frozen
+
+DEFAULT_BODY_LIMIT = 1024 * 1024
+
+
+@frozen
+class Settings:
+    api_token: str | None = None
+    """When set, every request must carry `Authorization: Bearer <api_token>`."""
+    admin_token: str | None = None
+    """Required by internal endpoints (merge, split, other users' runs); unset = they answer 403."""
+    body_limit: int = DEFAULT_BODY_LIMIT
+    project_path_root: str | None = None
+    """Where the site finds practice project trees on its own disk (get_practice.project_path)."""
+    catalogue_refresh_seconds: float = 1.0
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        return cls(
+            api_token=environ.get("HANDYMAN_API_TOKEN") or None,
+            admin_token=environ.get("HANDYMAN_ADMIN_TOKEN") or None,
+            body_limit=int(environ.get("HANDYMAN_BODY_LIMIT", DEFAULT_BODY_LIMIT)),
+            project_path_root=environ.get("HANDYMAN_PROJECT_PATH_ROOT") or None,
+        )

@@ -1,0 +1,150 @@
+"""`Store`: the one object the HTTP layer calls for progress, attempts and playgrounds.
+
+It only binds the engine: reads get a short-lived connection, writes open their own
+transaction in the functions they delegate to, where the rules live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
+from handyman_core.progress import ItemProgress, UserProgress
+from handyman_core.run_protocol import RunResult
+from handyman_core.status import Status
+from handyman_core.transitions import Decision
+from handyman_store import (
+    attempt_log,
+    merge_split,
+    playgrounds,
+    progress_reads,
+    progress_writes,
+)
+from handyman_store.attempt_log import Attempt
+from handyman_store.progress_reads import ChapterView
+from handyman_store.progress_writes import ChapterUpdate
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def course_statuses(self, user_id: int) -> dict[CourseId, Status]:
+        with self.engine.connect() as connection:
+            return progress_reads.course_statuses(connection, user_id)
+
+    def course_progress(
+        self, user_id: int, course_id: CourseId, *, with_solutions: bool
+    ) -> UserProgress:
+        with self.engine.connect() as connection:
+            return progress_reads.course_progress(
+                connection, user_id, course_id, with_solutions=with_solutions
+            )
+
+    def chapter_progress(self, user_id: int, chapter_id: ChapterId) -> ChapterView:
+        with self.engine.connect() as connection:
+            return progress_reads.chapter_progress(connection, user_id, chapter_id)
+
+    def user_progress(self, user_id: int, *, with_solutions: bool = True) -> UserProgress:
+        with self.engine.connect() as connection:
+            return progress_reads.user_progress(connection, user_id, with_solutions=with_solutions)
+
+    def task_item(self, user_id: int, task_id: TaskId) -> ItemProgress | None:
+        with self.engine.connect() as connection:
+            return progress_reads.task_item(connection, user_id, task_id)
+
+    def project_item(self, user_id: int, project_id: ProjectId) -> ItemProgress | None:
+        with self.engine.connect() as connection:
+            return progress_reads.project_item(connection, user_id, project_id)
+
+    def record_task_run(
+        self, user_id: int, task_id: TaskId, code: str, result: RunResult, *, now: datetime
+    ) -> ItemProgress:
+        return progress_writes.record_task_run(self.engine, user_id, task_id, code, result, now=now)
+
+    def record_project_run(
+        self,
+        user_id: int,
+        project_id: ProjectId,
+        course_id: CourseId,
+        code: str,
+        *,
+        result: RunResult,
+        solved: bool,
+        now: datetime,
+    ) -> ItemProgress:
+        return progress_writes.record_project_run(
+            self.engine,
+            user_id,
+            project_id,
+            course_id,
+            code,
+            result=result,
+            solved=solved,
+            now=now,
+        )
+
+    def save_task(self, user_id: int, task_id: TaskId, code: str) -> ItemProgress:
+        return progress_writes.save_task(self.engine, user_id, task_id, code)
+
+    def save_project(
+        self, user_id: int, project_id: ProjectId, course_id: CourseId, code: str
+    ) -> ItemProgress:
+        return progress_writes.save_project(self.engine, user_id, project_id, course_id, code)
+
+    def update_course_status(
+        self,
+        user_id: int,
+        course_id: CourseId,
+        requested: str,
+        live_chapter_ids: Sequence[ChapterId],
+    ) -> Decision:
+        return progress_writes.update_course_status(
+            self.engine, user_id, course_id, requested, live_chapter_ids
+        )
+
+    def update_chapter_status(
+        self,
+        user_id: int,
+        chapter_id: ChapterId,
+        requested: str,
+        *,
+        live_task_ids: Sequence[TaskId],
+        course_chapter_ids_in_order: Sequence[ChapterId],
+    ) -> ChapterUpdate:
+        return progress_writes.update_chapter_status(
+            self.engine,
+            user_id,
+            chapter_id,
+            requested,
+            live_task_ids=live_task_ids,
+            course_chapter_ids_in_order=course_chapter_ids_in_order,
+        )
+
+    def merge_users(self, cur_user_id: int, old_user_id: int) -> None:
+        merge_split.merge_users(self.engine, cur_user_id, old_user_id)
+
+    def split_users(self, cur_user_id: int, new_user_id: int) -> None:
+        merge_split.split_users(self.engine, cur_user_id, new_user_id)
+
+    def attempts_of(self, user_id: int) -> list[Attempt]:
+        with self.engine.connect() as connection:
+            return attempt_log.attempts_of(connection, user_id)
+
+    def save_playground(
+        self,
+        playground_id: str,
+        lang_id: str,
+        user_id: int | None,
+        code: str,
+        *,
+        now: datetime,
+    ) -> None:
+        playgrounds.save_playground(self.engine, playground_id, lang_id, user_id, code, now=now)
+
+    def playground_code(self, playground_id: str) -> str | None:
+        with self.engine.connect() as connection:
+            return playgrounds.playground_code(connection, playground_id)
