@@ -1,12 +1,89 @@
-"""The `handyman` command line."""
+"""The `handyman` command line: serve, import and check course folders, migrate, run a runner."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
+
+from handyman_cli.database_option import add_database_option, resolve_database_url
+from handyman_core.errors import HandymanError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from handyman_cli.serve import serve
+
+    return serve(args)
+
+
+def _import_courses(args: argparse.Namespace) -> int:
+    from handyman_cli.courses_commands import import_courses
+
+    return import_courses(args)
+
+
+def _check_courses(args: argparse.Namespace) -> int:
+    from handyman_cli.courses_commands import check_courses
+
+    return check_courses(args)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from handyman_store.database import create_engine
+    from handyman_store.migrate import upgrade
+
+    engine = create_engine(resolve_database_url(args.database_url))
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    print("the database schema is up to date", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from handyman_cli.serve import add_serve_arguments
+
+    parser = argparse.ArgumentParser(
+        prog="handyman", description="Backend for interactive programming courses."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the HTTP service under gunicorn")
+    add_serve_arguments(serve)
+    add_database_option(serve)
+    serve.set_defaults(handler=_serve)
+
+    importer = commands.add_parser("import-courses", help="import a course folder")
+    importer.add_argument("directory", metavar="DIR")
+    importer.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    add_database_option(importer)
+    importer.set_defaults(handler=_import_courses)
+
+    checker = commands.add_parser("check-courses", help="validate a course folder, no database")
+    checker.add_argument("directory", metavar="DIR")
+    checker.set_defaults(handler=_check_courses)
+
+    database = commands.add_parser("db", help="database maintenance")
+    database_commands = database.add_subparsers(dest="db_command", required=True)
+    upgrade = database_commands.add_parser("upgrade", help="apply schema migrations")
+    add_database_option(upgrade)
+    upgrade.set_defaults(handler=_db_upgrade)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    raise SystemExit("handyman: not implemented yet")
+    args = build_parser().parse_args(argv)
+    handler: Command = args.handler
+    try:
+        return handler(args)
+    except HandymanError as error:
+        print(f"handyman: {error.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ layer serves them from an in-memory `Catalogue` snapshot. Only live (non-retired
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
 
 from attrs import Factory, field, frozen
 
@@ -78,24 +77,50 @@ class PracticeProject:
     files: tuple[ProjectFile, ...] = ()
 
 
-_Item = TypeVar("_Item", Course, Chapter, Task, Example, PracticeProject)
+def _key(item: Course | Chapter | Task | Example | PracticeProject) -> str:
+    return item.id
 
 
-def _by_id(items: Iterable[_Item]) -> tuple[_Item, ...]:
-    return tuple(sorted(items, key=lambda item: item.id))
+# One typed converter per field: mypy's attrs plugin cannot see through a generic converter.
+def _courses(items: Iterable[Course]) -> tuple[Course, ...]:
+    return tuple(sorted(items, key=_key))
+
+
+def _chapters(items: Iterable[Chapter]) -> tuple[Chapter, ...]:
+    return tuple(sorted(items, key=_key))
+
+
+def _tasks(items: Iterable[Task]) -> tuple[Task, ...]:
+    return tuple(sorted(items, key=_key))
+
+
+def _examples(items: Iterable[Example]) -> tuple[Example, ...]:
+    return tuple(sorted(items, key=lambda example: (example.chapter_id, example.id)))
+
+
+def _projects(items: Iterable[PracticeProject]) -> tuple[PracticeProject, ...]:
+    return tuple(sorted(items, key=_key))
+
+
+def _index_of(catalogue: Catalogue) -> _Index:
+    return _Index.build(catalogue)
 
 
 @frozen
 class Catalogue:
     """Everything live, each tuple ordered by id (string order; ids are zero-padded)."""
 
-    courses: tuple[Course, ...] = field(default=(), converter=_by_id)
-    chapters: tuple[Chapter, ...] = field(default=(), converter=_by_id)
-    tasks: tuple[Task, ...] = field(default=(), converter=_by_id)
-    examples: tuple[Example, ...] = field(default=(), converter=_by_id)
-    projects: tuple[PracticeProject, ...] = field(default=(), converter=_by_id)
-    _index: _Index = field(default=Factory(lambda self: _Index.build(self), takes_self=True),
-                           init=False, repr=False, eq=False)
+    courses: tuple[Course, ...] = field(default=(), converter=_courses)
+    chapters: tuple[Chapter, ...] = field(default=(), converter=_chapters)
+    tasks: tuple[Task, ...] = field(default=(), converter=_tasks)
+    examples: tuple[Example, ...] = field(default=(), converter=_examples)
+    projects: tuple[PracticeProject, ...] = field(default=(), converter=_projects)
+    _index: _Index = field(
+        default=Factory(_index_of, takes_self=True),
+        init=False,
+        repr=False,
+        eq=False,
+    )
 
     def course(self, course_id: str) -> Course | None:
         return self._index.courses.get(course_id)
@@ -171,7 +196,7 @@ class _Index:
         projects_by_course: dict[str, list[PracticeProject]] = {}
         for project in sorted(catalogue.projects, key=lambda p: (p.chapter_id, p.id)):
             projects_by_course.setdefault(project.course_id, []).append(project)
-        position = {
+        position: dict[str, int] = {
             chapter.id: index
             for chapters in chapters_by_course.values()
             for index, chapter in enumerate(chapters)

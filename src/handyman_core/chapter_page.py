@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from attrs import frozen
 
 from handyman_core.catalogue import Catalogue, Chapter
-from handyman_core.ids import parent_chapter_of
+from handyman_core.ids import TaskId, parent_chapter_of
 from handyman_core.progress import ItemProgress
 from handyman_core.status import Status
 
@@ -47,7 +47,7 @@ def chapter_page(
     chapter: Chapter,
     chapter_status: Status | None,
     course_status: Status | None,
-    task_items: Mapping[str, ItemProgress],
+    task_items: Mapping[TaskId, ItemProgress],
 ) -> ChapterPage:
     """Anonymous users pass no statuses and no items: every task is listed as not started."""
     lines = []

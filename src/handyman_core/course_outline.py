@@ -27,7 +27,9 @@ class OutlineRow:
     tasks_completed: int
 
 
-def course_outline(catalogue: Catalogue, course_id: str, progress: UserProgress) -> list[OutlineRow]:
+def course_outline(
+    catalogue: Catalogue, course_id: str, progress: UserProgress
+) -> list[OutlineRow]:
     """`progress` may hold only this course's rows; anonymous users pass an empty one."""
     completed_by_chapter: dict[str, int] = {}
     for task_id, item in progress.tasks.items():
@@ -46,8 +48,8 @@ def course_outline(catalogue: Catalogue, course_id: str, progress: UserProgress)
         )
         keyed.append((chapter.id, OutlineKind.CHAPTER.value, row))
     for project in catalogue.projects_of(course_id):
-        item = progress.projects.get(project.id)
-        status = item.status if item else Status.NOT_STARTED
+        project_item = progress.projects.get(project.id)
+        status = project_item.status if project_item else Status.NOT_STARTED
         row = OutlineRow(
             item_id=project.id,
             kind=OutlineKind.PROJECT,

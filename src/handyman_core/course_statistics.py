@@ -50,8 +50,8 @@ def course_statistics(catalogue: Catalogue, progress: UserProgress) -> list[Cour
                 finished_tasks=finished_tasks.get(course_id, 0),
                 total_projects=len(projects),
                 finished_projects=sum(
-                    (item := progress.projects.get(project.id)) is not None
-                    and item.status is Status.COMPLETED
+                    (project_item := progress.projects.get(project.id)) is not None
+                    and project_item.status is Status.COMPLETED
                     for project in projects
                 ),
                 status=status,

@@ -30,14 +30,18 @@ class NotFound(HandymanError):
 
 
 class Conflict(HandymanError):
-    """The request is valid but the current state forbids it (e.g. split into a user with progress)."""
+    """The request is valid but the current state forbids it (split into a user with progress)."""
 
 
 class RunnerUnavailable(HandymanError):
     """No verdict could be had: runner absent, busy, timed out, or answered without a verdict."""
 
-    def __init__(self, message: str = "Couldn't communicate with tasks runner", *,
-                 retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str = "Couldn't communicate with tasks runner",
+        *,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import NewType
 
+from handyman_core.errors import InvalidInput
+
 CourseId = NewType("CourseId", str)
 ChapterId = NewType("ChapterId", str)
 TaskId = NewType("TaskId", str)
@@ -29,36 +31,34 @@ _TASK_SUFFIX_LENGTH = len("_task_0000")
 _CHAPTER_SUFFIX_LENGTH = len("_chapter_0000")
 
 
-def _check(kind: str, pattern: re.Pattern[str], value: str) -> str:
-    from handyman_core.errors import InvalidInput
-
+def _check(field: str, kind: str, pattern: re.Pattern[str], value: str) -> str:
     if not value:
-        raise InvalidInput.field(kind, "must not be empty")
+        raise InvalidInput.field(field, "must not be empty")
     if len(value) > MAX_ID_LENGTH:
-        raise InvalidInput.field(kind, f"must be at most {MAX_ID_LENGTH} characters")
+        raise InvalidInput.field(field, f"must be at most {MAX_ID_LENGTH} characters")
     if pattern.fullmatch(value) is None:
-        raise InvalidInput.field(kind, f"is not a valid {kind.removesuffix('_id')} id")
+        raise InvalidInput.field(field, f"is not a valid {kind} id")
     return value
 
 
 def parse_course_id(value: str, field: str = "course_id") -> CourseId:
-    return CourseId(_check(field, COURSE_RE, value))
+    return CourseId(_check(field, "course", COURSE_RE, value))
 
 
 def parse_chapter_id(value: str, field: str = "chapter_id") -> ChapterId:
-    return ChapterId(_check(field, CHAPTER_RE, value))
+    return ChapterId(_check(field, "chapter", CHAPTER_RE, value))
 
 
 def parse_task_id(value: str, field: str = "task_id") -> TaskId:
-    return TaskId(_check(field, TASK_RE, value))
+    return TaskId(_check(field, "task", TASK_RE, value))
 
 
 def parse_project_id(value: str, field: str = "project_id") -> ProjectId:
-    return ProjectId(_check(field, PROJECT_RE, value))
+    return ProjectId(_check(field, "project", PROJECT_RE, value))
 
 
 def parse_example_id(value: str, field: str = "example_id") -> ExampleId:
-    return ExampleId(_check(field, EXAMPLE_RE, value))
+    return ExampleId(_check(field, "example", EXAMPLE_RE, value))
 
 
 def chapter_of_task(task_id: TaskId) -> ChapterId:
@@ -86,11 +86,9 @@ def parent_chapter_of(chapter_id: ChapterId) -> ChapterId | None:
     return ChapterId(chapter_id[:-1] + "0")
 
 
-def parse_user_id(value: str | int | None, field: str = "user_id") -> int:
+def parse_user_id(value: object, field: str = "user_id") -> int:
     """A positive decimal integer within signed 64 bits (contract §2)."""
-    from handyman_core.errors import InvalidInput
-
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise InvalidInput.field(field, "must be a positive integer")
     if isinstance(value, int):
         number = value

@@ -45,7 +45,7 @@ PRACTICE_ACTIONS = {"run": RunKind.PRACTICE_RUN, "test": RunKind.PRACTICE_TEST}
 MAX_PROJECT_ENTRIES = 256
 """Files and directories of one project tree, together."""
 MAX_PROJECT_DEPTH = 16
-"""Directories a file may sit in."""
+"""Components of a path (`src/app/main.py` has 3)."""
 MAX_PROJECT_BYTES = 1024 * 1024
 """UTF-8 bytes of all file contents together."""
 MAX_NAME_BYTES = 255
@@ -90,7 +90,7 @@ def prepare_task_run(
     wrapper and without a course fallback is NotFound with the original's message: the run
     cannot be prepared, and nothing about the request is malformed."""
     task_type = _checked_task_type(task_type)
-    language = _language_of_task(task_id)
+    _, language = _chapter_and_language(task_id)
     task = catalogue.task(task_id)
     if task is None:
         raise NotFound(f"Unknown task {task_id}")
@@ -98,10 +98,11 @@ def prepare_task_run(
     if example_id:
         wrappers = _example_wrappers(catalogue, task.chapter_id, example_id)
     fallbacks = _fallbacks(catalogue, task.chapter_id)
-    test_wrapper = _required(wrappers.test or fallbacks.test, MISSING_TEST_WRAPPER)
+    test_wrapper = _required(_own_or(wrappers.test, fallbacks.test), MISSING_TEST_WRAPPER)
     source_run = ""
     if task_type == "code":
-        source_run = inject_run(_required(wrappers.run or fallbacks.run, MISSING_RUN_WRAPPER), code)
+        run_wrapper = _required(_own_or(wrappers.run, fallbacks.run), MISSING_RUN_WRAPPER)
+        source_run = inject_run(run_wrapper, code)
     return RunRequest(
         kind=RunKind.TASK,
         language=language,
@@ -119,8 +120,7 @@ def prepare_playground_injection(
 ) -> str:
     """inject_playground_code's `user_code`. Scene names an example as `<chapter>_task_0000`
     plus the example id; that task does not exist, so only the chapter and example must."""
-    _language_of_task(task_id)
-    chapter_id = chapter_of_task(parse_task_id(task_id))
+    chapter_id, _ = _chapter_and_language(task_id)
     if example_id:
         if catalogue.chapter(chapter_id) is None:
             raise NotFound(f"Unknown chapter {chapter_id}")
@@ -130,7 +130,7 @@ def prepare_playground_injection(
         if task is None:
             raise NotFound(f"Unknown task {task_id}")
         own = task.wrappers.playground
-    return inject_playground(own or _fallbacks(catalogue, chapter_id).playground, code)
+    return inject_playground(_own_or(own, _fallbacks(catalogue, chapter_id).playground), code)
 
 
 def _checked_task_type(task_type: str) -> str:
@@ -141,12 +141,12 @@ def _checked_task_type(task_type: str) -> str:
     return task_type
 
 
-def _language_of_task(task_id: str) -> Language:
+def _chapter_and_language(task_id: str) -> tuple[ChapterId, Language]:
     chapter_id = chapter_of_task(parse_task_id(task_id))
     language = container_type_for(chapter_id)
     if language is None:
         raise InvalidInput.field("task_id", f"Couldn't specify container for chapter {chapter_id}")
-    return language
+    return chapter_id, language
 
 
 def _example_wrappers(catalogue: Catalogue, chapter_id: ChapterId, example_id: str) -> Wrappers:
@@ -162,6 +162,11 @@ def _fallbacks(catalogue: Catalogue, chapter_id: ChapterId) -> Wrappers:
         chapter.course_id if chapter else course_of_chapter(chapter_id)
     )
     return course.fallbacks if course else Wrappers()
+
+
+def _own_or(own: str | None, fallback: str | None) -> str | None:
+    """A wrapper file that exists wins even when it is empty, as in the original."""
+    return own if own is not None else fallback
 
 
 def _required(wrapper: str | None, message: str) -> str:
@@ -374,8 +379,8 @@ def _check_extent(value: object, field: str) -> None:
     objects = 0
     while pending:
         item, depth = pending.pop()
-        if depth > 2 * MAX_PROJECT_DEPTH + 1:
-            raise InvalidInput.field(field, f"nests deeper than {MAX_PROJECT_DEPTH} directories")
+        if isinstance(item, dict | list) and depth > 2 * MAX_PROJECT_DEPTH + 1:
+            raise InvalidInput.field(field, f"has paths deeper than {MAX_PROJECT_DEPTH} levels")
         if isinstance(item, dict):
             objects += 1
             if objects > MAX_PROJECT_ENTRIES + 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon
 
 from handyman_http import error_responses
@@ -57,14 +59,16 @@ LEGACY_ROUTES: dict[str, type[Endpoint]] = {
 """The original's paths, all answering POST with a JSON body and `user_id` in the query."""
 
 
-def create_app(services: Services) -> falcon.App:
-    app = falcon.App(
-        middleware=[
-            RequestIdMiddleware(),
-            LatencyMiddleware(),
-            AccessMiddleware(services.settings),
-        ]
-    )
+WsgiApp = falcon.App[falcon.Request, falcon.Response]
+
+
+def create_app(services: Services) -> WsgiApp:
+    middleware: list[Any] = [
+        RequestIdMiddleware(),
+        LatencyMiddleware(),
+        AccessMiddleware(services.settings),
+    ]
+    app = WsgiApp(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     app.resp_options.default_media_type = falcon.MEDIA_JSON
     error_responses.install(app)

@@ -10,10 +10,11 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from handyman_core.catalogue import Catalogue
-from handyman_store.catalogue_snapshot import catalogue_version, load_catalogue
+from handyman_store import schema
+from handyman_store.catalogue_snapshot import load_catalogue
 
 
 class CatalogueCache:
@@ -48,8 +49,13 @@ class CatalogueCache:
         return self._source
 
     def _refresh(self) -> None:
+        state = schema.catalogue_state
         with self._engine.connect() as connection:
-            version = catalogue_version(connection)
+            row = connection.execute(
+                select(state.c.version, state.c.source).where(state.c.id == 1)
+            ).one_or_none()
+            version, source = (row.version, row.source) if row else (0, "")
             if version != self._version:
                 self._catalogue = load_catalogue(connection)
                 self._version = version
+                self._source = source

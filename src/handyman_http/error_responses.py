@@ -65,8 +65,8 @@ def handle_http_error(
     message = error.description or error.title or "Request failed"
     resp.status = error.status
     resp.media = {**_failure_extras(req), **error_body(message)}
-    for name, value in (error.headers or {}).items():
-        resp.set_header(name, value)
+    if error.headers:
+        resp.set_headers(error.headers)
 
 
 def handle_unexpected(
@@ -77,7 +77,7 @@ def handle_unexpected(
     resp.media = error_body("Internal server error")
 
 
-def install(app: falcon.App) -> None:
+def install(app: falcon.App[falcon.Request, falcon.Response]) -> None:
     """Falcon checks handlers most-recently-added first, so the generic one goes first."""
     app.add_error_handler(Exception, handle_unexpected)
     app.add_error_handler(falcon.HTTPError, handle_http_error)

@@ -7,9 +7,9 @@ catalogue item (404) before anything is read, run or written.
 
 from __future__ import annotations
 
+import falcon
 from attrs import define, frozen
 
-import falcon
 from handyman_core import ids
 from handyman_core.catalogue import Catalogue, Chapter, Course, PracticeProject, Task
 from handyman_core.errors import InvalidInput, NotFound
@@ -51,9 +51,9 @@ def required_user(req: falcon.Request) -> int:
 class Target:
     """What a request points at after the original's derivation: task -> chapter -> course."""
 
-    course_id: str
-    chapter_id: str | None = None
-    task_id: str | None = None
+    course_id: ids.CourseId
+    chapter_id: ids.ChapterId | None = None
+    task_id: ids.TaskId | None = None
 
 
 def resolve_target(options: Options) -> Target | None:
@@ -99,22 +99,30 @@ def live_task(catalogue: Catalogue, task_id: str) -> Task:
     return task
 
 
-def live_project(catalogue: Catalogue, project_id: str, course_id: str | None = None) -> PracticeProject:
+def live_project(
+    catalogue: Catalogue, project_id: str, course_id: str | None = None
+) -> PracticeProject:
     project = catalogue.project(project_id)
     if project is None or (course_id is not None and project.course_id != course_id):
         raise NotFound(f"Unknown practice project: {project_id}")
     return project
 
 
-def chapter_target(options: Options) -> Target:
+def required_status(options: Options) -> str:
+    if not options.status:
+        raise InvalidInput({"status": "is required"})
+    return options.status
+
+
+def chapter_target(options: Options) -> ids.ChapterId:
     """Endpoints about a chapter accept `chapter_id` or a `task_id` inside it."""
     target = require_target(options, "chapter_id")
     if target.chapter_id is None:
         raise InvalidInput({"chapter_id": "is required"})
-    return target
+    return target.chapter_id
 
 
-def task_target(options: Options) -> Target:
+def task_target(options: Options) -> ids.TaskId:
     if not options.task_id:
         raise InvalidInput({"task_id": "is required"})
-    return require_target(options, "task_id")
+    return ids.parse_task_id(options.task_id)

@@ -4,8 +4,8 @@ request-latency histograms.
 prometheus_client appends `_total` to every counter, but the original's counters are named
 `handyman_run_task_ok` and so on; dashboards query those names, so `LegacyNamesCollector`
 re-exposes our counters' values under the original names (typed `untyped`, since the text
-format would otherwise append `_total` to the declared family name). Works with gunicorn's several workers
-through prometheus_client's multiprocess mode when PROMETHEUS_MULTIPROC_DIR is set.
+format would otherwise append `_total` to the declared family name). Works with gunicorn's
+several workers through prometheus_client's multiprocess mode when PROMETHEUS_MULTIPROC_DIR is set.
 """
 
 from __future__ import annotations
@@ -26,10 +26,22 @@ LEGACY_COUNTERS: dict[str, tuple[str, ...]] = {
     "run_code": ("total", "ok", "errors_client", "errors_server"),
     "get_courses": ("total", "anonym", "authorized", "err_client", "err_server"),
     "update_course_progress": (
-        "total", "err_server", "err_status", "err_client", "ok", "ok_completed", "no_action",
+        "total",
+        "err_server",
+        "err_status",
+        "err_client",
+        "ok",
+        "ok_completed",
+        "no_action",
     ),
     "update_chapter_progress": (
-        "total", "no_action", "err_server", "err_status", "err_client", "ok", "ok_completed",
+        "total",
+        "no_action",
+        "err_server",
+        "err_status",
+        "err_client",
+        "ok",
+        "ok_completed",
     ),
     "get_chapter": ("total", "anonymous", "err_server", "err_client", "ok"),
 }
@@ -75,11 +87,11 @@ class LegacyNamesCollector(Collector):
 
 
 def exposition_registry() -> CollectorRegistry:
-    """What /metrics shows: every worker's metrics when in multiprocess mode, else this process's."""
+    """What /metrics shows: all workers' metrics in multiprocess mode, else this process's."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         source: CollectorRegistry | Collector = CollectorRegistry()
-        MultiProcessCollector(source)
+        MultiProcessCollector(source)  # type: ignore[no-untyped-call]
     else:
         source = REGISTRY
     registry.register(_Forward(source))
@@ -117,6 +129,6 @@ class LatencyMiddleware:
         if started is None:
             return
         endpoint = req.uri_template or "unmatched"
-        REQUEST_LATENCY.labels(endpoint=endpoint, method=req.method, status=resp.status[:3]).observe(
-            time.perf_counter() - started
-        )
+        REQUEST_LATENCY.labels(
+            endpoint=endpoint, method=req.method, status=str(resp.status)[:3]
+        ).observe(time.perf_counter() - started)

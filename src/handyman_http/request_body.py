@@ -7,7 +7,8 @@ bad input through, so this converter accepts only the JSON type each field decla
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import attrs
 import cattrs
@@ -54,7 +55,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
 def structure_body(document: dict[str, Any], cls: type[T]) -> T:
     """Structure like the original's Go decoder: unknown keys ignored, `null` leaves the default,
     keys matched case-insensitively when there is no exact match."""
-    names = {field.name for field in attrs.fields(cls)}  # type: ignore[misc]
+    names = {field.name for field in attrs.fields(cast(Any, cls))}
     lowered = {name.lower(): name for name in names}
     cleaned: dict[str, Any] = {}
     for key, value in document.items():
@@ -70,12 +71,28 @@ def structure_body(document: dict[str, Any], cls: type[T]) -> T:
 
 def _field_problems(error: ClassValidationError) -> dict[str, str]:
     problems: dict[str, str] = {}
-    for exception, note in error.group_exceptions()[0]:
+    with_notes, without_notes = error.group_exceptions()
+    for exception, note in with_notes:
         name = getattr(note, "name", "body")
         if isinstance(exception, KeyError):
             problems[str(name)] = "is required"
         else:
             problems[str(name)] = str(exception) or "has the wrong type"
-    for exception, _ in error.group_exceptions()[1]:
+    for exception in without_notes:
         problems.setdefault("body", str(exception))
     return problems
+
+
+def gather(*checks: Callable[[], Any]) -> list[Any]:
+    """Run independent checks and report all their bad fields at once, not just the first."""
+    results: list[Any] = []
+    problems: dict[str, str] = {}
+    for check in checks:
+        try:
+            results.append(check())
+        except InvalidInput as error:
+            problems.update(error.fields)
+            results.append(None)
+    if problems:
+        raise InvalidInput(problems)
+    return results

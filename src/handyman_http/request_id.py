@@ -22,9 +22,7 @@ class RequestIdMiddleware:
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         incoming = req.get_header(HEADER)
-        request_id = (
-            incoming if incoming and _ACCEPTABLE.fullmatch(incoming) else uuid.uuid4().hex
-        )
+        request_id = incoming if incoming and _ACCEPTABLE.fullmatch(incoming) else uuid.uuid4().hex
         req.context.request_id = request_id
         current_request_id.set(request_id)
         resp.set_header(HEADER, request_id)

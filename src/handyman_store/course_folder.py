@@ -131,8 +131,7 @@ def _read_course(files: FolderFiles, found: _Found, directory: Path) -> None:
     if not isinstance(title, str):
         files.error(f"{name}/tags.json: title must be a string")
         return
-    tags_text = jsonb_text(tags)
-    if "\\u0000" in tags_text:
+    if _holds_nul(tags):
         files.error(f"{name}/tags.json: contains a NUL character, which jsonb cannot store")
         return
     if entries.get("description.md") is None:
@@ -146,7 +145,7 @@ def _read_course(files: FolderFiles, found: _Found, directory: Path) -> None:
         Course(
             id=course_id,
             title=title,
-            tags=tags_text,
+            tags=jsonb_text(tags),
             description=_optional_text(files, directory, entries, "description.md") or "",
             fallbacks=fallbacks,
         )
@@ -433,6 +432,16 @@ def _read_json_object(
 
 def _reject_non_finite(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _item_entries(files: FolderFiles, directory: Path) -> list[tuple[str, EntryKind]]:

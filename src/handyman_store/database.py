@@ -19,7 +19,7 @@ import sqlalchemy
 from attrs import frozen
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
 from handyman_core.errors import HandymanError
@@ -35,7 +35,7 @@ CATALOGUE_IMPORT_LOCK_KEY = -1
 _CREDENTIALS = re.compile(r"(//[^:/@]*:)[^@/]*@")
 
 
-class DatabaseUnavailable(HandymanError):  # noqa: N818 (the name the other layers use)
+class DatabaseUnavailable(HandymanError):
     """The configured database cannot be used; the message says why, without a traceback."""
 
 
@@ -126,9 +126,10 @@ def check(engine: Engine) -> None:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1")).scalar_one()
-    except DBAPIError as error:
+    except SQLAlchemyError as error:
+        cause = error.orig if isinstance(error, DBAPIError) else error
         raise DatabaseUnavailable(
-            f"cannot use the database at {_describe(engine)}: {_first_line(error.orig)}"
+            f"cannot use the database at {_describe(engine)}: {_first_line(cause)}"
         ) from error
 
 

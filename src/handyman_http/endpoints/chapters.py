@@ -12,9 +12,10 @@ from handyman_core.course_outline import OutlineKind, OutlineRow, active_row, co
 from handyman_core.errors import InvalidInput
 from handyman_core.progress import UserProgress
 from handyman_core.status import Status
-from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused, no_action_chapter
+from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import (
+    required_status,
     chapter_target,
     live_chapter,
     live_course,
@@ -23,6 +24,7 @@ from handyman_http.legacy_request import (
     required_user,
 )
 from handyman_http.metrics import count
+from handyman_http.request_body import gather
 
 
 def _outline_element(row: OutlineRow, course_status: Status) -> dict[str, Any]:
@@ -115,8 +117,8 @@ class GetChapter(Endpoint):
 
 class GetActiveChapter(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        target = require_target(self.options(req), "course_id")
-        user_id = required_user(req)
+        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
+        target = require_target(options, "course_id")
         catalogue = self.services.catalogue.current()
         course = live_course(catalogue, target.course_id)
         progress = self.services.store.course_progress(user_id, course.id, with_solutions=False)
@@ -152,12 +154,10 @@ class GetProgress(Endpoint):
     """`check_practice`, which the site sends, is ignored as in the original."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options = self.options(req)
-        user_id = required_user(req)
-        target = chapter_target(options)
+        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
+        chapter_id = chapter_target(options)
         catalogue = self.services.catalogue.current()
-        assert target.chapter_id is not None
-        chapter = live_chapter(catalogue, target.chapter_id)
+        chapter = live_chapter(catalogue, chapter_id)
         _, chapter_status, items = self.services.store.chapter_progress(user_id, chapter.id)
         task_ids = [task.id for task in catalogue.tasks_of(chapter.id)]
         summary = chapter_summary(
@@ -195,27 +195,25 @@ class UpdateChapterProgress(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("update_chapter_progress", "total")
         try:
-            options = self.options(req)
-            user_id = required_user(req)
-            target = chapter_target(options)
-            if not options.status:
-                raise InvalidInput({"status": "is required"})
+            options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
+            chapter_id, _ = gather(
+                lambda: chapter_target(options), lambda: required_status(options)
+            )
             catalogue = self.services.catalogue.current()
-            assert target.chapter_id is not None
-            chapter = live_chapter(catalogue, target.chapter_id)
+            chapter = live_chapter(catalogue, chapter_id)
         except InvalidInput:
             count("update_chapter_progress", "err_client")
             raise
         ids = {"chapter_id": chapter.id, "course_id": chapter.course_id}
         course_chapters = [c.id for c in catalogue.chapters_of(chapter.course_id)]
-        decision = self.services.store.update_chapter_status(
+        update = self.services.store.update_chapter_status(
             user_id,
             chapter.id,
             options.status,
-            [task.id for task in catalogue.tasks_of(chapter.id)],
-            course_chapters,
+            live_task_ids=[task.id for task in catalogue.tasks_of(chapter.id)],
+            course_chapter_ids_in_order=course_chapters,
         )
-        match decision:
+        match update.decision:
             case Apply(status=status):
                 count("update_chapter_progress", "ok")
                 if status is Status.COMPLETED:
@@ -223,12 +221,11 @@ class UpdateChapterProgress(Endpoint):
                 resp.media = {**ids, "status": "ok"}
             case NoAction():
                 count("update_chapter_progress", "no_action")
-                progress = self.services.store.course_progress(
-                    user_id, chapter.course_id, with_solutions=False
-                )
-                first = no_action_chapter(course_chapters, progress.chapters, chapter.id)
-                resp.media = {"chapter_id": first, "course_id": chapter.course_id,
-                              "status": "no_action"}
+                resp.media = {
+                    "chapter_id": update.chapter_id,
+                    "course_id": chapter.course_id,
+                    "status": "no_action",
+                }
             case Refused(current_status=current, new_status=new):
                 count("update_chapter_progress", "err_status")
                 resp.media = {

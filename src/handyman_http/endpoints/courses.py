@@ -13,12 +13,14 @@ from handyman_core.status import Status, parse_status
 from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import (
+    required_status,
     live_course,
     optional_user,
     require_target,
     required_user,
 )
 from handyman_http.metrics import count
+from handyman_http.request_body import gather
 
 _ALL = "all"
 
@@ -84,11 +86,10 @@ class UpdateCourseProgress(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("update_course_progress", "total")
         try:
-            options = self.options(req)
-            user_id = required_user(req)
-            target = require_target(options, "course_id")
-            if not options.status:
-                raise InvalidInput({"status": "is required"})
+            options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
+            target, _ = gather(
+                lambda: require_target(options, "course_id"), lambda: required_status(options)
+            )
             course = live_course(self.services.catalogue.current(), target.course_id)
         except InvalidInput:
             count("update_course_progress", "err_client")
@@ -135,8 +136,7 @@ def _statistics_element(entry: CourseStatistics) -> dict[str, Any]:
 
 class CoursesStats(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        self.options(req)
-        user_id = required_user(req)
+        _, user_id = gather(lambda: self.options(req), lambda: required_user(req))
         progress = self.services.store.user_progress(user_id, with_solutions=False)
         entries = course_statistics(self.services.catalogue.current(), progress)
         resp.media = [_statistics_element(entry) for entry in entries]
@@ -144,13 +144,13 @@ class CoursesStats(Endpoint):
 
 class CourseStats(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options = self.options(req)
-        user_id = required_user(req)
+        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
         target = require_target(options, "course_id")
         catalogue = self.services.catalogue.current()
         live_course(catalogue, target.course_id)
         progress = self.services.store.course_progress(
             user_id, target.course_id, with_solutions=False
         )
-        resp.media = [_statistics_element(entry) for entry in course_statistics(catalogue, progress)]
-
+        resp.media = [
+            _statistics_element(entry) for entry in course_statistics(catalogue, progress)
+        ]

@@ -14,6 +14,7 @@ from handyman_http.endpoints.base import Endpoint
 from handyman_http.endpoints.tasks import require_verdict
 from handyman_http.legacy_request import optional_user, required_user, task_target
 from handyman_http.metrics import count
+from handyman_http.request_body import gather
 
 
 @define
@@ -33,9 +34,11 @@ def _playground_id(value: str) -> str:
     """Playground ids are made by the site; they only need to be a safe key."""
     if not value:
         return value
-    if len(value) > ids.MAX_ID_LENGTH or not value.isascii() or not value.replace("-", "").replace(
-        "_", ""
-    ).isalnum():
+    if (
+        len(value) > ids.MAX_ID_LENGTH
+        or not value.isascii()
+        or not value.replace("-", "").replace("_", "").isalnum()
+    ):
         raise InvalidInput({"playground_id": "must be up to 128 ASCII letters, digits, - or _"})
     return value
 
@@ -57,7 +60,11 @@ class RunCode(Endpoint):
             raise
         if playground_id:
             self.services.store.save_playground(
-                playground_id, request.language.value, user_id, body.project, self.services.clock()
+                playground_id,
+                request.language.value,
+                user_id,
+                body.project,
+                now=self.services.clock(),
             )
         try:
             result = require_verdict(self.services.require_runner().run(request))
@@ -84,14 +91,14 @@ class InjectPlaygroundCode(Endpoint):
     """Opens a task or an example in the playground with the learner's code in its wrapper."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options = self.options(req)
-        required_user(req)
-        target = task_target(options)
-        assert target.task_id is not None
-        example_id = ids.parse_example_id(options.example_id) if options.example_id else None
-        code = decode_submitted_code(options.solution_text)
+        options, _ = gather(lambda: self.options(req), lambda: required_user(req))
+        task_id, example_id, code = gather(
+            lambda: task_target(options),
+            lambda: ids.parse_example_id(options.example_id) if options.example_id else None,
+            lambda: decode_submitted_code(options.solution_text),
+        )
         resp.media = {
             "user_code": prepare_playground_injection(
-                self.services.catalogue.current(), target.task_id, code, example_id
+                self.services.catalogue.current(), task_id, code, example_id
             )
         }

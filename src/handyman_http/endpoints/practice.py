@@ -17,6 +17,7 @@ from handyman_http.endpoints.base import Endpoint
 from handyman_http.endpoints.tasks import require_verdict
 from handyman_http.legacy_request import live_project, optional_user, required_user
 from handyman_http.metrics import count
+from handyman_http.request_body import gather
 
 
 @define
@@ -35,15 +36,14 @@ class PracticeCode:
     user_cmd_line_args: str = ""
 
 
-def _course_and_project(course_id: str, project_id: str, project_field: str) -> tuple[str, str]:
-    problems: dict[str, str] = {}
-    if not course_id:
-        problems["course_id"] = "is required"
-    if not project_id:
-        problems[project_field] = "is required"
-    if problems:
-        raise InvalidInput(problems)
-    return ids.parse_course_id(course_id), ids.parse_project_id(project_id, project_field)
+def _course_and_project(
+    course_id: str, project_id: str, project_field: str
+) -> tuple[ids.CourseId, ids.ProjectId]:
+    course, project = gather(
+        lambda: ids.parse_course_id(course_id),
+        lambda: ids.parse_project_id(project_id, project_field),
+    )
+    return course, project
 
 
 class GetPractice(Endpoint):
@@ -51,8 +51,7 @@ class GetPractice(Endpoint):
     HANDYMAN_PROJECT_PATH_ROOT): the site reads the starting tree from its own disk there."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        query = self.body(req, PracticeQuery)
-        user_id = optional_user(req)
+        query, user_id = gather(lambda: self.body(req, PracticeQuery), lambda: optional_user(req))
         course_id, project_id = _course_and_project(query.course_id, query.task_id, "task_id")
         catalogue = self.services.catalogue.current()
         project = live_project(catalogue, project_id, course_id)
@@ -70,7 +69,9 @@ class GetPractice(Endpoint):
             body["next_chapter_id"] = following.id
         body["status"] = (item.status if item else Status.NOT_STARTED).value
         if root:
-            body["project_path"] = posixpath.join(root, course_id, "practice", project.id, "project")
+            body["project_path"] = posixpath.join(
+                root, course_id, "practice", project.id, "project"
+            )
         if item and item.solution:
             body["project"] = item.solution
         body.update(
@@ -91,8 +92,7 @@ class HandlePracticeCode(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("run_practice", "total")
         try:
-            body = self.body(req, PracticeCode)
-            user_id = required_user(req)
+            body, user_id = gather(lambda: self.body(req, PracticeCode), lambda: required_user(req))
             course_id, project_id = _course_and_project(
                 body.course_id, body.project_id, "project_id"
             )
@@ -118,8 +118,13 @@ class HandlePracticeCode(Endpoint):
             raise
         solved = body.action == "test" and result.verdict.solves
         self.services.store.record_project_run(
-            user_id, project.id, course_id, body.project_contents, result, solved,
-            self.services.clock(),
+            user_id,
+            project.id,
+            course_id,
+            body.project_contents,
+            result=result,
+            solved=solved,
+            now=self.services.clock(),
         )
         count("run_practice", "ok")
         resp.media = result_body(result)

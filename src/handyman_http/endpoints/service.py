@@ -6,7 +6,7 @@ import falcon
 
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.openapi import openapi_document
-from handyman_store.database import DatabaseUnavailable
+from handyman_store.database import DatabaseUnavailable, check
 
 
 class Health(Endpoint):
@@ -14,7 +14,7 @@ class Health(Endpoint):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         try:
-            self.services.store.check()
+            check(self.services.store.engine)
         except DatabaseUnavailable:
             resp.status = falcon.HTTP_503
             resp.media = {"status": "unavailable", "error": "The database does not answer"}

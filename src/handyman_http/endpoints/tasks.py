@@ -13,6 +13,7 @@ from handyman_core.watchman_protocol import result_body
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import live_task, required_user, task_target
 from handyman_http.metrics import count
+from handyman_http.request_body import gather
 
 
 def require_verdict(result: RunResult) -> RunResult:
@@ -25,11 +26,9 @@ def require_verdict(result: RunResult) -> RunResult:
 
 class GetTask(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options = self.options(req)
-        user_id = required_user(req)
-        target = task_target(options)
-        assert target.task_id is not None
-        task = live_task(self.services.catalogue.current(), target.task_id)
+        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
+        task_id = task_target(options)
+        task = live_task(self.services.catalogue.current(), task_id)
         item = self.services.store.task_item(user_id, task.id)
         resp.media = {
             "task_id": task.id,
@@ -42,14 +41,13 @@ class RunTask(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("run_task", "total")
         try:
-            options = self.options(req)
-            user_id = required_user(req)
-            target = task_target(options)
-            assert target.task_id is not None
-            code = decode_submitted_code(options.solution_text)
+            options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
+            task_id, code = gather(
+                lambda: task_target(options), lambda: decode_submitted_code(options.solution_text)
+            )
             request = prepare_task_run(
                 self.services.catalogue.current(),
-                target.task_id,
+                task_id,
                 code,
                 task_type=options.task_type,
                 color=options.color_output,
@@ -65,7 +63,7 @@ class RunTask(Endpoint):
             count("run_task", "errors_server")
             raise
         self.services.store.record_task_run(
-            user_id, target.task_id, code, result, self.services.clock()
+            user_id, task_id, code, result, now=self.services.clock()
         )
         count("run_task", "ok")
         resp.media = result_body(result)
@@ -75,11 +73,10 @@ class SaveTask(Endpoint):
     """Autosave from the editor: stores the code only, never touches status or attempts."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options = self.options(req)
-        user_id = required_user(req)
-        target = task_target(options)
-        assert target.task_id is not None
-        code = decode_submitted_code(options.solution_text)
-        task = live_task(self.services.catalogue.current(), target.task_id)
+        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
+        task_id, code = gather(
+            lambda: task_target(options), lambda: decode_submitted_code(options.solution_text)
+        )
+        task = live_task(self.services.catalogue.current(), task_id)
         self.services.store.save_task(user_id, task.id, code)
         resp.media = {"status_code": 0}

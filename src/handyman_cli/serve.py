@@ -1,0 +1,121 @@
+"""`handyman serve`: gunicorn with Handyman's application, after migrations and an optional import.
+
+Workers are gthread: runs wait on the sandbox for seconds, and threads keep other requests of the
+same worker flowing meanwhile. Each worker builds its own engine (and connection pool) after the
+fork. SIGTERM is a graceful stop: in-flight requests finish within `graceful_timeout`, and every
+write is one transaction, so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from handyman_cli.database_option import resolve_database_url
+from handyman_cli.demo import prepare_demo
+from handyman_cli.runner_choice import RUNNER_VARIABLE, WATCHMAN_URLS_VARIABLE
+from handyman_store.database import create_engine
+from handyman_store.migrate import upgrade
+
+
+def default_workers() -> int:
+    return max(2, min(8, (os.cpu_count() or 1) * 2))
+
+
+class HandymanGunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any], load: Callable[[], Any]) -> None:
+        self._options = options
+        self._load = load
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self._load()
+
+
+def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "worker_class": "gthread",
+        "threads": args.threads,
+        "timeout": 120,
+        "graceful_timeout": 30,
+        "keepalive": 5,
+        "accesslog": "-" if args.access_log else None,
+        "errorlog": "-",
+        "proc_name": "handyman",
+    }
+
+
+def serve(args: argparse.Namespace) -> int:
+    if args.demo:
+        database_url = prepare_demo(args)
+    else:
+        url = resolve_database_url(args.database_url)
+        database_url = url.url.render_as_string(hide_password=False)
+        engine = create_engine(url)
+        try:
+            if not args.no_migrate:
+                upgrade(engine)
+            if args.courses:
+                from handyman_cli.courses_commands import (
+                    print_import_report,
+                    read_folder_or_report,
+                    run_import,
+                )
+
+                directory = Path(args.courses).resolve()
+                reading = read_folder_or_report(directory)
+                if reading is None or reading.errors:
+                    print("handyman: the course folder is invalid; not starting", file=sys.stderr)
+                    return 1
+                print_import_report(run_import(engine, reading, str(directory)))
+        finally:
+            engine.dispose()
+    os.environ["HANDYMAN_DATABASE_URL"] = database_url
+    os.environ[RUNNER_VARIABLE] = args.runner
+    if args.watchman_url:
+        os.environ[WATCHMAN_URLS_VARIABLE] = " ".join(args.watchman_url)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="handyman-metrics-"))
+
+    def load() -> Any:
+        from handyman_cli.wsgi import build_application
+
+        return build_application()
+
+    HandymanGunicorn(gunicorn_options(args), load).run()
+    return 0
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument("--courses", metavar="DIR", help="import this course folder on start")
+    parser.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="fresh SQLite database with the bundled example course and a printed admin token",
+    )
+    parser.add_argument("--runner", choices=("local", "remote", "none"), default="local")
+    parser.add_argument(
+        "--watchman-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="base URL of a remote runner (repeatable; with --runner remote)",
+    )
+    parser.add_argument("--access-log", action="store_true", help="log every request")
