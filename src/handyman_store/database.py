@@ -31,7 +31,8 @@ _SQLITE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRESQL_CONNECT_TIMEOUT_S = 5
 CATALOGUE_IMPORT_LOCK_KEY = -1
-"""PostgreSQL advisory-lock key of catalogue imports; user locks use the (positive) user ids."""
+MIGRATION_LOCK_KEY = -2
+"""PostgreSQL advisory-lock keys: negative for process-wide jobs, the (positive) user id for users."""
 _CREDENTIALS = re.compile(r"(//[^:/@]*:)[^@/]*@")
 
 
@@ -140,19 +141,23 @@ def user_write_lock(connection: Connection, user_ids: Iterable[int]) -> None:
     so two transactions locking {a, b} in any argument order cannot deadlock. On SQLite every
     transaction already starts with BEGIN IMMEDIATE, which admits one writer at a time.
     """
-    if connection.dialect.name != "postgresql":
-        return
     for user_id in sorted(set(user_ids)):
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": user_id})
+        _advisory_lock(connection, user_id)
 
 
 def catalogue_write_lock(connection: Connection) -> None:
     """Serialise catalogue imports until the end of the transaction (as user_write_lock does)."""
-    if connection.dialect.name != "postgresql":
-        return
-    connection.execute(
-        text("SELECT pg_advisory_xact_lock(:key)"), {"key": CATALOGUE_IMPORT_LOCK_KEY}
-    )
+    _advisory_lock(connection, CATALOGUE_IMPORT_LOCK_KEY)
+
+
+def migration_lock(connection: Connection) -> None:
+    """Keep processes that start at the same time from racing each other's schema upgrade."""
+    _advisory_lock(connection, MIGRATION_LOCK_KEY)
+
+
+def _advisory_lock(connection: Connection, key: int) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _sqlite_engine(url: DatabaseUrl) -> Engine:

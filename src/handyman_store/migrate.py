@@ -14,11 +14,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
+
+from handyman_store.database import migration_lock
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-MIGRATION_LOCK_KEY = -2
-"""PostgreSQL advisory-lock key that keeps concurrently starting processes from racing upgrades."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -33,10 +33,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every pending revision up to `revision`, in one transaction."""
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-            )
+        migration_lock(connection)
         command.upgrade(alembic_config(connection), revision)
 
 
