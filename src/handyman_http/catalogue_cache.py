@@ -15,6 +15,7 @@ from sqlalchemy import Engine, select
 from handyman_core.catalogue import Catalogue
 from handyman_store import schema
 from handyman_store.catalogue_snapshot import load_catalogue
+from handyman_store.database import read_connection
 
 
 class CatalogueCache:
@@ -50,7 +51,7 @@ class CatalogueCache:
 
     def _refresh(self) -> None:
         state = schema.catalogue_state
-        with self._engine.connect() as connection:
+        with read_connection(self._engine) as connection:
             row = connection.execute(
                 select(state.c.version, state.c.source).where(state.c.id == 1)
             ).one_or_none()

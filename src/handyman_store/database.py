@@ -32,7 +32,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 POSTGRESQL_CONNECT_TIMEOUT_S = 5
 CATALOGUE_IMPORT_LOCK_KEY = -1
 MIGRATION_LOCK_KEY = -2
-"""PostgreSQL advisory-lock keys: negative for process-wide jobs, the (positive) user id for users."""
+"""PostgreSQL advisory-lock keys: negative for process-wide jobs, positive user ids for users."""
 _CREDENTIALS = re.compile(r"(//[^:/@]*:)[^@/]*@")
 
 
@@ -94,8 +94,9 @@ class DatabaseUrl:
 
 
 def default_database_url() -> DatabaseUrl:
-    """A SQLite file in the per-user data directory, so a first run needs no configuration."""
-    data_dir = Path(platformdirs.user_data_dir("handyman"))
+    """A SQLite file in the per-user data directory (created if missing), so a first run needs
+    no configuration."""
+    data_dir = Path(platformdirs.user_data_dir("handyman", ensure_exists=True))
     return DatabaseUrl.sqlite_file(data_dir / "handyman.sqlite3")
 
 
@@ -155,6 +156,15 @@ def migration_lock(connection: Connection) -> None:
     _advisory_lock(connection, MIGRATION_LOCK_KEY)
 
 
+READ_ONLY_OPTION = "handyman_read_only"
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A connection for reads only. On SQLite its transactions begin deferred, so readers share
+    the WAL snapshot instead of queueing behind writers as `BEGIN IMMEDIATE` would make them."""
+    return engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+
+
 def _advisory_lock(connection: Connection, key: int) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
@@ -190,7 +200,10 @@ def _sqlite_engine(url: DatabaseUrl) -> Engine:
 
     @event.listens_for(engine, "begin")
     def begin_immediately(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -51,12 +51,7 @@ def course_progress(
     connection: Connection, user_id: int, course_id: CourseId, *, with_solutions: bool
 ) -> UserProgress:
     """The user's rows of one course only: its course row, chapters, tasks and projects."""
-    course = connection.execute(_course_status(user_id, course_id)).scalar_one_or_none()
-    chapters = connection.execute(
-        select(chapter_rows.c.chapter_id, chapter_rows.c.status).where(
-            chapter_rows.c.user_id == user_id, chapter_rows.c.course_id == course_id
-        )
-    )
+    course = course_status(connection, user_id, course_id)
     tasks = _task_items(with_solutions).where(
         task_rows.c.user_id == user_id, task_rows.c.course_id == course_id
     )
@@ -64,8 +59,8 @@ def course_progress(
         project_rows.c.user_id == user_id, project_rows.c.course_id == course_id
     )
     return UserProgress(
-        courses={} if course is None else {course_id: Status(course)},
-        chapters={ChapterId(chapter_id): Status(status) for chapter_id, status in chapters},
+        courses={} if course is None else {course_id: course},
+        chapters=chapter_statuses_of_course(connection, user_id, course_id),
         tasks=_items(connection, tasks, TaskId),
         projects=_items(connection, projects, ProjectId),
     )

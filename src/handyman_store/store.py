@@ -24,6 +24,7 @@ from handyman_store import (
     progress_writes,
 )
 from handyman_store.attempt_log import Attempt
+from handyman_store.database import read_connection
 from handyman_store.progress_reads import ChapterView
 from handyman_store.progress_writes import ChapterUpdate
 
@@ -33,31 +34,31 @@ class Store:
         self.engine = engine
 
     def course_statuses(self, user_id: int) -> dict[CourseId, Status]:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return progress_reads.course_statuses(connection, user_id)
 
     def course_progress(
         self, user_id: int, course_id: CourseId, *, with_solutions: bool
     ) -> UserProgress:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return progress_reads.course_progress(
                 connection, user_id, course_id, with_solutions=with_solutions
             )
 
     def chapter_progress(self, user_id: int, chapter_id: ChapterId) -> ChapterView:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return progress_reads.chapter_progress(connection, user_id, chapter_id)
 
     def user_progress(self, user_id: int, *, with_solutions: bool = True) -> UserProgress:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return progress_reads.user_progress(connection, user_id, with_solutions=with_solutions)
 
     def task_item(self, user_id: int, task_id: TaskId) -> ItemProgress | None:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return progress_reads.task_item(connection, user_id, task_id)
 
     def project_item(self, user_id: int, project_id: ProjectId) -> ItemProgress | None:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return progress_reads.project_item(connection, user_id, project_id)
 
     def record_task_run(
@@ -131,7 +132,7 @@ class Store:
         merge_split.split_users(self.engine, cur_user_id, new_user_id)
 
     def attempts_of(self, user_id: int) -> list[Attempt]:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return attempt_log.attempts_of(connection, user_id)
 
     def save_playground(
@@ -146,5 +147,5 @@ class Store:
         playgrounds.save_playground(self.engine, playground_id, lang_id, user_id, code, now=now)
 
     def playground_code(self, playground_id: str) -> str | None:
-        with self.engine.connect() as connection:
+        with read_connection(self.engine) as connection:
             return playgrounds.playground_code(connection, playground_id)

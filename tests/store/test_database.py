@@ -54,11 +54,24 @@ def test_a_sqlite_url_without_a_path_is_an_in_memory_database() -> None:
     assert url.is_in_memory
 
 
-def test_the_default_database_is_a_sqlite_file_in_the_user_data_directory() -> None:
+def test_the_default_database_is_a_sqlite_file_in_the_user_data_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+
     url = default_database_url()
 
     assert url.kind == "sqlite"
     assert url.sqlite_path == Path(platformdirs.user_data_dir("handyman")) / "handyman.sqlite3"
+
+
+def test_the_default_database_is_usable_on_a_first_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "fresh-home"))
+
+    engine = create_engine(default_database_url())
+    engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,12 @@ from handyman_core.status import Status
 from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import (
-    required_status,
     chapter_target,
     live_chapter,
     live_course,
     optional_user,
     require_target,
+    required_status,
     required_user,
 )
 from handyman_http.metrics import count

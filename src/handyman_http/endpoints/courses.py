@@ -13,10 +13,10 @@ from handyman_core.status import Status, parse_status
 from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import (
-    required_status,
     live_course,
     optional_user,
     require_target,
+    required_status,
     required_user,
 )
 from handyman_http.metrics import count
