@@ -9,13 +9,15 @@ PROMETHEUS_MULTIPROC_DIR (an empty directory, so /metrics sums all workers). Run
 import multiprocessing
 import os
 
+from prometheus_client import multiprocess
+
 wsgi_app = "handyman_cli.wsgi:application"
 bind = os.environ.get("HANDYMAN_BIND", "0.0.0.0:8080")
 
 # Runs wait on the sandbox for seconds; threads keep a worker answering other requests meanwhile.
 worker_class = "gthread"
 workers = int(os.environ.get("HANDYMAN_WORKERS", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("HANDYMAN_THREADS", 4))
+threads = int(os.environ.get("HANDYMAN_THREADS", "4"))
 
 # Longer than the sandbox's wall-clock maximum, so a run is never cut off by gunicorn itself.
 timeout = 120
@@ -33,9 +35,7 @@ errorlog = "-"
 proc_name = "handyman"
 
 
-def child_exit(server, worker):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+def child_exit(server, worker):
     """Drop the dead worker's live gauges from the shared metrics directory."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

@@ -6,34 +6,18 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from handyman_cli.courses_commands import check_courses, import_courses
 from handyman_cli.database_option import add_database_option, resolve_database_url
+from handyman_cli.runner_commands import add_runner_arguments
+from handyman_cli.serve import add_serve_arguments, serve
 from handyman_core.errors import HandymanError
+from handyman_store.database import create_engine
+from handyman_store.migrate import upgrade
 
 Command = Callable[[argparse.Namespace], int]
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from handyman_cli.serve import serve
-
-    return serve(args)
-
-
-def _import_courses(args: argparse.Namespace) -> int:
-    from handyman_cli.courses_commands import import_courses
-
-    return import_courses(args)
-
-
-def _check_courses(args: argparse.Namespace) -> int:
-    from handyman_cli.courses_commands import check_courses
-
-    return check_courses(args)
-
-
 def _db_upgrade(args: argparse.Namespace) -> int:
-    from handyman_store.database import create_engine
-    from handyman_store.migrate import upgrade
-
     engine = create_engine(resolve_database_url(args.database_url))
     try:
         upgrade(engine)
@@ -44,33 +28,34 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from handyman_cli.serve import add_serve_arguments
-
     parser = argparse.ArgumentParser(
         prog="handyman", description="Backend for interactive programming courses."
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the HTTP service under gunicorn")
-    add_serve_arguments(serve)
-    add_database_option(serve)
-    serve.set_defaults(handler=_serve)
+    serve_parser = commands.add_parser("serve", help="run the HTTP service under gunicorn")
+    add_serve_arguments(serve_parser)
+    add_database_option(serve_parser)
+    serve_parser.set_defaults(handler=serve)
 
     importer = commands.add_parser("import-courses", help="import a course folder")
     importer.add_argument("directory", metavar="DIR")
     importer.add_argument("--dry-run", action="store_true", help="report, write nothing")
     add_database_option(importer)
-    importer.set_defaults(handler=_import_courses)
+    importer.set_defaults(handler=import_courses)
 
     checker = commands.add_parser("check-courses", help="validate a course folder, no database")
     checker.add_argument("directory", metavar="DIR")
-    checker.set_defaults(handler=_check_courses)
+    checker.set_defaults(handler=check_courses)
+
+    runner = commands.add_parser("runner", help="this host's sandbox as a runner for other hosts")
+    add_runner_arguments(runner)
 
     database = commands.add_parser("db", help="database maintenance")
     database_commands = database.add_subparsers(dest="db_command", required=True)
-    upgrade = database_commands.add_parser("upgrade", help="apply schema migrations")
-    add_database_option(upgrade)
-    upgrade.set_defaults(handler=_db_upgrade)
+    upgrade_parser = database_commands.add_parser("upgrade", help="apply schema migrations")
+    add_database_option(upgrade_parser)
+    upgrade_parser.set_defaults(handler=_db_upgrade)
     return parser
 
 

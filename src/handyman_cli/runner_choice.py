@@ -7,27 +7,34 @@ import logging
 from collections.abc import Mapping
 
 from handyman_core.run_protocol import Runner
+from handyman_runner.local import LocalSandboxRunner
+from handyman_runner.remote import RemoteRunner
+from handyman_runner.sandbox_errors import SandboxUnavailable
 
 log = logging.getLogger("handyman.runner")
 
 RUNNER_VARIABLE = "HANDYMAN_RUNNER"
 WATCHMAN_URLS_VARIABLE = "HANDYMAN_WATCHMAN_URLS"
+RUNNER_TOKEN_VARIABLE = "HANDYMAN_RUNNER_TOKEN"
 RUNNER_KINDS = ("local", "remote", "none")
 
 
+def remote_runner(environ: Mapping[str, str]) -> RemoteRunner:
+    """Raises ValueError naming the problem when the URLs are missing or malformed."""
+    urls = environ.get(WATCHMAN_URLS_VARIABLE, "").split()
+    return RemoteRunner(urls, token=environ.get(RUNNER_TOKEN_VARIABLE) or None)
+
+
 def runner_from_environment(environ: Mapping[str, str]) -> Runner | None:
+    """A missing sandbox disables the local runner (run endpoints answer 503) instead of
+    stopping the service, and never falls back to running code unsandboxed."""
     kind = environ.get(RUNNER_VARIABLE, "local")
     if kind == "none":
         return None
     if kind == "remote":
-        from handyman_runner.remote import RemoteRunner
-
-        urls = [url for url in environ.get(WATCHMAN_URLS_VARIABLE, "").split() if url]
-        return RemoteRunner(urls)
-    from handyman_runner.local import LocalSandboxRunner, SandboxUnavailable
-
+        return remote_runner(environ)
     try:
         return LocalSandboxRunner()
     except SandboxUnavailable as error:
-        log.error("the local runner is disabled: %s", error)
+        log.error("the local runner is disabled: %s", error.message)
         return None

@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import Config as GunicornConfig
 
+from handyman_cli.courses_commands import print_import_report, read_folder_or_report, run_import
 from handyman_cli.database_option import resolve_database_url
 from handyman_cli.demo import prepare_demo
-from handyman_cli.runner_choice import RUNNER_VARIABLE, WATCHMAN_URLS_VARIABLE
+from handyman_cli.runner_choice import RUNNER_VARIABLE, WATCHMAN_URLS_VARIABLE, remote_runner
+from handyman_cli.wsgi import build_application
 from handyman_store.database import create_engine
 from handyman_store.migrate import upgrade
 
@@ -43,19 +46,28 @@ class HandymanGunicorn(BaseApplication):  # type: ignore[misc]
         return self._load()
 
 
-def gunicorn_options(args: argparse.Namespace) -> dict[str, Any]:
-    return {
+def gunicorn_options(
+    args: argparse.Namespace, *, proc_name: str, graceful_timeout: int
+) -> dict[str, Any]:
+    """Settings shared by the API and the runner server (`--host`, `--port`, `--workers`,
+    `--threads`, `--access-log`)."""
+    options: dict[str, Any] = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
         "worker_class": "gthread",
         "threads": args.threads,
         "timeout": 120,
-        "graceful_timeout": 30,
+        "graceful_timeout": graceful_timeout,
         "keepalive": 5,
         "accesslog": "-" if args.access_log else None,
         "errorlog": "-",
-        "proc_name": "handyman",
+        "proc_name": proc_name,
     }
+    if "control_socket_disable" in GunicornConfig().settings:
+        # gunicorn >= 27 otherwise claims one control socket per user, which a second
+        # instance on the same host (the API beside a runner) also wants.
+        options["control_socket_disable"] = True
+    return options
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -69,12 +81,6 @@ def serve(args: argparse.Namespace) -> int:
             if not args.no_migrate:
                 upgrade(engine)
             if args.courses:
-                from handyman_cli.courses_commands import (
-                    print_import_report,
-                    read_folder_or_report,
-                    run_import,
-                )
-
                 directory = Path(args.courses).resolve()
                 reading = read_folder_or_report(directory)
                 if reading is None or reading.errors:
@@ -87,14 +93,16 @@ def serve(args: argparse.Namespace) -> int:
     os.environ[RUNNER_VARIABLE] = args.runner
     if args.watchman_url:
         os.environ[WATCHMAN_URLS_VARIABLE] = " ".join(args.watchman_url)
+    if args.runner == "remote":
+        try:
+            remote_runner(os.environ).close()
+        except ValueError as error:
+            print(f"handyman: {error}", file=sys.stderr)
+            return 2
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="handyman-metrics-"))
 
-    def load() -> Any:
-        from handyman_cli.wsgi import build_application
-
-        return build_application()
-
-    HandymanGunicorn(gunicorn_options(args), load).run()
+    options = gunicorn_options(args, proc_name="handyman", graceful_timeout=30)
+    HandymanGunicorn(options, build_application).run()
     return 0
 
 

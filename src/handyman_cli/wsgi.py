@@ -10,7 +10,6 @@ import logging
 import os
 from collections.abc import Mapping
 
-
 from handyman_cli.runner_choice import runner_from_environment
 from handyman_http.app import WsgiApp, create_app
 from handyman_http.catalogue_cache import CatalogueCache

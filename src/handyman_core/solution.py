@@ -4,7 +4,6 @@ clean-up applied before it is run or stored (original §0.9)."""
 from __future__ import annotations
 
 import base64
-import binascii
 
 from handyman_core.errors import InvalidInput
 
@@ -35,7 +34,7 @@ def decode_solution_text(value: str, field: str = "solution_text") -> str:
         raise InvalidInput.field(field, "empty source code")
     try:
         raw = base64.b64decode(value.translate(_LINE_BREAKS), validate=True)
-    except binascii.Error:
+    except ValueError:
         raise InvalidInput.field(
             field, f"couldn't decode string from base64-encoded '{field}'"
         ) from None

@@ -35,6 +35,7 @@ from handyman_core.run_protocol import (
     RunRequest,
     container_type_for,
 )
+from handyman_core.unicode_text import INVALID_UNICODE, is_storable
 
 TASK_TYPES = ("code", "plain_text")
 """`code` runs the learner's program then the tests; `plain_text` ("what will this print?")
@@ -400,9 +401,12 @@ class JsonShapeError(ValueError):
 def load_json_document(document: str, field: str) -> Any:
     """A JSON document carried inside a string field."""
     try:
-        return json.loads(document)
+        value = json.loads(document)
     except (ValueError, RecursionError):
         raise InvalidInput.field(field, "is not a valid JSON document") from None
+    if not is_storable(value):
+        raise InvalidInput.field(field, INVALID_UNICODE)
+    return value
 
 
 def strict_json_converter() -> cattrs.Converter:

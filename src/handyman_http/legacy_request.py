@@ -108,6 +108,15 @@ def live_project(
     return project
 
 
+def course_target(options: Options) -> Target:
+    """Endpoints about a course accept `course_id`, or a chapter or task id inside it."""
+    return require_target(options, "course_id")
+
+
+def chapter_or_course_target(options: Options) -> Target:
+    return require_target(options, "chapter_id")
+
+
 def required_status(options: Options) -> str:
     if not options.status:
         raise InvalidInput({"status": "is required"})

@@ -7,7 +7,6 @@ bad input through, so this converter accepts only the JSON type each field decla
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import attrs
@@ -15,6 +14,7 @@ import cattrs
 from cattrs.errors import ClassValidationError
 
 from handyman_core.errors import InvalidInput
+from handyman_core.unicode_text import INVALID_UNICODE, is_storable, printable_name
 
 T = TypeVar("T")
 
@@ -43,12 +43,21 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         document = json.loads(raw)
     except UnicodeDecodeError:
         raise InvalidInput({"body": "must be UTF-8 encoded JSON"}) from None
+    except RecursionError:
+        raise InvalidInput({"body": "is nested too deeply"}) from None
     except json.JSONDecodeError as error:
         raise InvalidInput(
             {"body": f"is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"}
         ) from None
     if not isinstance(document, dict):
         raise InvalidInput({"body": "must be a JSON object"})
+    problems = {
+        printable_name(key): INVALID_UNICODE
+        for key, value in document.items()
+        if not is_storable([key, value])
+    }
+    if problems:
+        raise InvalidInput(problems)
     return document
 
 
@@ -81,18 +90,3 @@ def _field_problems(error: ClassValidationError) -> dict[str, str]:
     for exception in without_notes:
         problems.setdefault("body", str(exception))
     return problems
-
-
-def gather(*checks: Callable[[], Any]) -> list[Any]:
-    """Run independent checks and report all their bad fields at once, not just the first."""
-    results: list[Any] = []
-    problems: dict[str, str] = {}
-    for check in checks:
-        try:
-            results.append(check())
-        except InvalidInput as error:
-            problems.update(error.fields)
-            results.append(None)
-    if problems:
-        raise InvalidInput(problems)
-    return results

@@ -3,6 +3,9 @@ example course imported and a scripted runner standing in for the sandbox."""
 
 from __future__ import annotations
 
+import base64
+import functools
+import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +13,7 @@ from typing import Any
 import pytest
 from attrs import define, field
 from falcon import testing
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData, select
 
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import RunRequest, RunResult, Verdict
@@ -20,11 +23,34 @@ from handyman_http.services import Services
 from handyman_http.settings import Settings
 from handyman_store.catalogue_import import import_catalogue
 from handyman_store.course_folder import read_course_folder
+from handyman_store.database import DatabaseUrl, create_engine
 from handyman_store.store import Store
 from tests.conftest import EXAMPLE_COURSES
+from tests.postgres_server import DatabaseFactory
 
 ADMIN_TOKEN = "test-admin-token"
 FIXED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+# The example course `pythonstart` (examples/courses), as the tests address it.
+COURSE = "pythonstart"
+CHAPTER_1 = "pythonstart_chapter_0010"
+CHAPTER_2 = "pythonstart_chapter_0020"
+CHAPTER_3 = "pythonstart_chapter_0030"
+CHAPTERS = (CHAPTER_1, CHAPTER_2, CHAPTER_3)
+TASKS = {
+    CHAPTER_1: (
+        "pythonstart_chapter_0010_task_0010",
+        "pythonstart_chapter_0010_task_0020",
+        "pythonstart_chapter_0010_task_0030",
+    ),
+    CHAPTER_2: ("pythonstart_chapter_0020_task_0010",),
+    CHAPTER_3: ("pythonstart_chapter_0030_task_0010", "pythonstart_chapter_0030_task_0020"),
+}
+TASK = TASKS[CHAPTER_1][0]
+PROJECT = "pythonstart_word_count"
+"""Attached to the last chapter, CHAPTER_3."""
+EXAMPLE = "example_for_playground_001"
+"""A playground example of CHAPTER_1."""
 
 
 @define
@@ -49,7 +75,7 @@ class ScriptedRunner:
 
 @define
 class Api:
-    """A falcon test client that speaks the site's dialect: POST, JSON body, user_id in the query."""
+    """A falcon test client speaking the site's dialect: POST, JSON body, user_id in the query."""
 
     client: testing.TestClient
     runner: ScriptedRunner
@@ -71,9 +97,7 @@ class Api:
         if admin:
             all_headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
         if raw is not None:
-            return self.client.simulate_post(
-                path, body=raw, params=params, headers=all_headers
-            )
+            return self.client.simulate_post(path, body=raw, params=params, headers=all_headers)
         return self.client.simulate_post(
             path, json={} if body is None else body, params=params, headers=all_headers
         )
@@ -101,6 +125,71 @@ def api(engine: Engine) -> Iterator[Api]:
 @pytest.fixture
 def make_api(engine: Engine) -> Callable[[Settings], Api]:
     return lambda settings: build_api(engine, settings)
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def module_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """One database per module and kind, for suites whose requests must not write anything:
+    a fresh database per test would cost more than the hundreds of requests themselves."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("module-db") / "handyman.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+        engine = create_engine(DatabaseUrl.sqlite_file(path))
+        yield engine
+        engine.dispose()
+        return
+    factory: DatabaseFactory = request.getfixturevalue("postgres_databases")
+    with factory.fresh_database() as url:
+        engine = create_engine(DatabaseUrl.parse(url))
+        yield engine
+        engine.dispose()
+
+
+def encoded(code: str | bytes) -> str:
+    """`solution_text` as the site sends it: standard, padded base64."""
+    raw = code.encode() if isinstance(code, str) else code
+    return base64.b64encode(raw).decode("ascii")
+
+
+def solve_task(api: Api, user_id: int, task_id: str, code: str = "x") -> None:
+    """A run the scripted runner passes (its default answer)."""
+    response = api.post(
+        "/run_task", {"task_id": task_id, "solution_text": encoded(code)}, user_id=user_id
+    )
+    assert response.status_code == 200, response.text
+    assert response.json["status_code"] == 0
+
+
+def complete_chapter(api: Api, user_id: int, chapter_id: str) -> None:
+    for task_id in TASKS[chapter_id]:
+        solve_task(api, user_id, task_id)
+    response = api.post(
+        "/update_chapter_progress",
+        {"chapter_id": chapter_id, "status": "completed"},
+        user_id=user_id,
+    )
+    assert response.json["status"] == "ok", response.text
+
+
+@functools.cache
+def _reflected_tables(engine: Engine) -> MetaData:
+    tables = MetaData()
+    tables.reflect(engine)
+    return tables
+
+
+def database_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (the migration bookkeeping included), in a stable order: two
+    equal snapshots mean a request wrote nothing."""
+    with engine.connect() as connection:
+        return {
+            table.name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
+            for table in _reflected_tables(engine).sorted_tables
+        }
 
 
 __all__ = ["ADMIN_TOKEN", "Api", "RunnerUnavailable", "ScriptedRunner"]

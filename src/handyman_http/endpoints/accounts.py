@@ -22,7 +22,7 @@ class MergeUsers(Endpoint):
     failure_extras: ClassVar[dict[str, Any]] = {"status": -1}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = self.body(req, AccountPair)
+        body, _, _ = self.parse_for_visitor(req, AccountPair)
         self.services.store.merge_users(body.cur_user_id, body.old_user_id)
         resp.media = {"status": 0}
 
@@ -32,6 +32,6 @@ class SplitUsers(Endpoint):
     failure_extras: ClassVar[dict[str, Any]] = {"status": -1}
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = self.body(req, AccountPair)
+        body, _, _ = self.parse_for_visitor(req, AccountPair)
         self.services.store.split_users(body.cur_user_id, body.new_user_id)
         resp.media = {"status": 0}

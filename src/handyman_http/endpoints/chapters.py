@@ -15,16 +15,15 @@ from handyman_core.status import Status
 from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import (
+    Options,
+    chapter_or_course_target,
     chapter_target,
+    course_target,
     live_chapter,
     live_course,
-    optional_user,
-    require_target,
     required_status,
-    required_user,
 )
 from handyman_http.metrics import count
-from handyman_http.request_body import gather
 
 
 def _outline_element(row: OutlineRow, course_status: Status) -> dict[str, Any]:
@@ -67,8 +66,7 @@ def page_element(page: ChapterPage, *, navigation: bool = True) -> dict[str, Any
 
 class GetChapters(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        target = require_target(self.options(req), "course_id")
-        user_id = optional_user(req)
+        _, user_id, (target,) = self.parse_for_visitor(req, Options, course_target)
         catalogue = self.services.catalogue.current()
         live_course(catalogue, target.course_id)
         progress = (
@@ -89,9 +87,7 @@ class GetChapter(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("get_chapter", "total")
         try:
-            options = self.options(req)
-            user_id = optional_user(req)
-            target = require_target(options, "chapter_id")
+            _, user_id, (target,) = self.parse_for_visitor(req, Options, chapter_or_course_target)
             catalogue = self.services.catalogue.current()
             if target.chapter_id is None:
                 first = catalogue.first_chapter(live_course(catalogue, target.course_id).id)
@@ -117,8 +113,7 @@ class GetChapter(Endpoint):
 
 class GetActiveChapter(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
-        target = require_target(options, "course_id")
+        _, user_id, (target,) = self.parse_for_user(req, Options, course_target)
         catalogue = self.services.catalogue.current()
         course = live_course(catalogue, target.course_id)
         progress = self.services.store.course_progress(user_id, course.id, with_solutions=False)
@@ -154,8 +149,7 @@ class GetProgress(Endpoint):
     """`check_practice`, which the site sends, is ignored as in the original."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
-        chapter_id = chapter_target(options)
+        _, user_id, (chapter_id,) = self.parse_for_user(req, Options, chapter_target)
         catalogue = self.services.catalogue.current()
         chapter = live_chapter(catalogue, chapter_id)
         _, chapter_status, items = self.services.store.chapter_progress(user_id, chapter.id)
@@ -195,9 +189,8 @@ class UpdateChapterProgress(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("update_chapter_progress", "total")
         try:
-            options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
-            chapter_id, _ = gather(
-                lambda: chapter_target(options), lambda: required_status(options)
+            options, user_id, (chapter_id, _) = self.parse_for_user(
+                req, Options, chapter_target, required_status
             )
             catalogue = self.services.catalogue.current()
             chapter = live_chapter(catalogue, chapter_id)

@@ -13,14 +13,12 @@ from handyman_core.status import Status, parse_status
 from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import (
+    Options,
+    course_target,
     live_course,
-    optional_user,
-    require_target,
     required_status,
-    required_user,
 )
 from handyman_http.metrics import count
-from handyman_http.request_body import gather
 
 _ALL = "all"
 
@@ -33,13 +31,7 @@ class GetCourses(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("get_courses", "total")
         try:
-            options = self.options(req)
-            user_id = optional_user(req)
-            wanted = options.status or _ALL
-            if wanted != _ALL and parse_status(wanted) is None:
-                raise InvalidInput(
-                    {"status": "must be all, not_started, in_progress, blocked or completed"}
-                )
+            _, user_id, (wanted,) = self.parse_for_visitor(req, Options, _wanted_status)
         except InvalidInput:
             count("get_courses", "err_client")
             raise
@@ -58,6 +50,15 @@ class GetCourses(Endpoint):
             resp.media = [_course_element(course) for status, course in rows if status == wanted]
 
 
+def _wanted_status(options: Options) -> str:
+    wanted = options.status or _ALL
+    if wanted != _ALL and parse_status(wanted) is None:
+        raise InvalidInput(
+            {"status": "must be all, not_started, in_progress, blocked or completed"}
+        )
+    return wanted
+
+
 def _course_element(course: Any, status: Status | None = None) -> dict[str, Any]:
     element: dict[str, Any] = {"course_id": course.id, "type": "free"}
     if status is not None:
@@ -68,14 +69,14 @@ def _course_element(course: Any, status: Status | None = None) -> dict[str, Any]
 
 class GetCourseInfo(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        target = require_target(self.options(req), "course_id")
+        _, target = self.parse_options(req, course_target)
         course = live_course(self.services.catalogue.current(), target.course_id)
         resp.media = {"tags": course.tags}
 
 
 class GetCourseDescription(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        target = require_target(self.options(req), "course_id")
+        _, target = self.parse_options(req, course_target)
         course = live_course(self.services.catalogue.current(), target.course_id)
         resp.media = {"description": course.description}
 
@@ -86,9 +87,8 @@ class UpdateCourseProgress(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("update_course_progress", "total")
         try:
-            options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
-            target, _ = gather(
-                lambda: require_target(options, "course_id"), lambda: required_status(options)
+            options, user_id, (target, _) = self.parse_for_user(
+                req, Options, course_target, required_status
             )
             course = live_course(self.services.catalogue.current(), target.course_id)
         except InvalidInput:
@@ -136,7 +136,7 @@ def _statistics_element(entry: CourseStatistics) -> dict[str, Any]:
 
 class CoursesStats(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _, user_id = gather(lambda: self.options(req), lambda: required_user(req))
+        _, user_id, _ = self.parse_for_user(req, Options)
         progress = self.services.store.user_progress(user_id, with_solutions=False)
         entries = course_statistics(self.services.catalogue.current(), progress)
         resp.media = [_statistics_element(entry) for entry in entries]
@@ -144,8 +144,7 @@ class CoursesStats(Endpoint):
 
 class CourseStats(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
-        target = require_target(options, "course_id")
+        _, user_id, (target,) = self.parse_for_user(req, Options, course_target)
         catalogue = self.services.catalogue.current()
         live_course(catalogue, target.course_id)
         progress = self.services.store.course_progress(

@@ -7,14 +7,14 @@ from attrs import define
 
 from handyman_core import ids
 from handyman_core.errors import InvalidInput, NotFound, RunnerUnavailable
+from handyman_core.run_protocol import RunRequest
 from handyman_core.solution import decode_submitted_code
 from handyman_core.task_runs import prepare_playground_injection, prepare_playground_run
 from handyman_core.watchman_protocol import result_body
 from handyman_http.endpoints.base import Endpoint
-from handyman_http.endpoints.tasks import require_verdict
-from handyman_http.legacy_request import optional_user, required_user, task_target
+from handyman_http.endpoints.tasks import require_verdict, submitted_code
+from handyman_http.legacy_request import Options, task_target
 from handyman_http.metrics import count
-from handyman_http.request_body import gather
 
 
 @define
@@ -30,9 +30,11 @@ class PlaygroundQuery:
     playground_id: str = ""
 
 
-def _playground_id(value: str) -> str:
+def _playground_id(value: str, *, required: bool = False) -> str:
     """Playground ids are made by the site; they only need to be a safe key."""
     if not value:
+        if required:
+            raise InvalidInput({"playground_id": "is required"})
         return value
     if (
         len(value) > ids.MAX_ID_LENGTH
@@ -43,6 +45,15 @@ def _playground_id(value: str) -> str:
     return value
 
 
+def _playground_run(run: PlaygroundRun) -> RunRequest:
+    user_code = decode_submitted_code(run.user_code, "user_code") if run.user_code else ""
+    return prepare_playground_run(run.lang_id, run.project, user_code)
+
+
+def _example_id(options: Options) -> ids.ExampleId | None:
+    return ids.parse_example_id(options.example_id) if options.example_id else None
+
+
 class RunCode(Endpoint):
     """Runs a playground project. Unlike the original, the code is kept under `playground_id`
     so that get_playground_code can give it back."""
@@ -50,11 +61,9 @@ class RunCode(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("run_code", "total")
         try:
-            body = self.body(req, PlaygroundRun)
-            user_id = optional_user(req)
-            playground_id = _playground_id(body.playground_id)
-            user_code = decode_submitted_code(body.user_code, "user_code") if body.user_code else ""
-            request = prepare_playground_run(body.lang_id, body.project, user_code)
+            body, user_id, (playground_id, request) = self.parse_for_visitor(
+                req, PlaygroundRun, lambda run: _playground_id(run.playground_id), _playground_run
+            )
         except InvalidInput:
             count("run_code", "errors_client")
             raise
@@ -77,10 +86,9 @@ class RunCode(Endpoint):
 
 class GetPlaygroundCode(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        body = self.body(req, PlaygroundQuery)
-        playground_id = _playground_id(body.playground_id)
-        if not playground_id:
-            raise InvalidInput({"playground_id": "is required"})
+        _, _, (playground_id,) = self.parse_for_visitor(
+            req, PlaygroundQuery, lambda query: _playground_id(query.playground_id, required=True)
+        )
         code = self.services.store.playground_code(playground_id)
         if code is None:
             raise NotFound(f"Unknown playground: {playground_id}")
@@ -91,11 +99,8 @@ class InjectPlaygroundCode(Endpoint):
     """Opens a task or an example in the playground with the learner's code in its wrapper."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options, _ = gather(lambda: self.options(req), lambda: required_user(req))
-        task_id, example_id, code = gather(
-            lambda: task_target(options),
-            lambda: ids.parse_example_id(options.example_id) if options.example_id else None,
-            lambda: decode_submitted_code(options.solution_text),
+        _, _, (task_id, example_id, code) = self.parse_for_user(
+            req, Options, task_target, _example_id, submitted_code
         )
         resp.media = {
             "user_code": prepare_playground_injection(

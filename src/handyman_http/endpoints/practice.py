@@ -15,9 +15,8 @@ from handyman_core.task_runs import parse_project_tree, prepare_practice_run
 from handyman_core.watchman_protocol import result_body
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.endpoints.tasks import require_verdict
-from handyman_http.legacy_request import live_project, optional_user, required_user
+from handyman_http.legacy_request import live_project
 from handyman_http.metrics import count
-from handyman_http.request_body import gather
 
 
 @define
@@ -36,14 +35,17 @@ class PracticeCode:
     user_cmd_line_args: str = ""
 
 
-def _course_and_project(
-    course_id: str, project_id: str, project_field: str
-) -> tuple[ids.CourseId, ids.ProjectId]:
-    course, project = gather(
-        lambda: ids.parse_course_id(course_id),
-        lambda: ids.parse_project_id(project_id, project_field),
-    )
-    return course, project
+def _course_id(body: PracticeQuery | PracticeCode) -> ids.CourseId:
+    return ids.parse_course_id(body.course_id)
+
+
+def _queried_project(query: PracticeQuery) -> ids.ProjectId:
+    """The site sends the project id of get_practice in `task_id`."""
+    return ids.parse_project_id(query.task_id, "task_id")
+
+
+def _posted_project(body: PracticeCode) -> ids.ProjectId:
+    return ids.parse_project_id(body.project_id)
 
 
 class GetPractice(Endpoint):
@@ -51,8 +53,9 @@ class GetPractice(Endpoint):
     HANDYMAN_PROJECT_PATH_ROOT): the site reads the starting tree from its own disk there."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        query, user_id = gather(lambda: self.body(req, PracticeQuery), lambda: optional_user(req))
-        course_id, project_id = _course_and_project(query.course_id, query.task_id, "task_id")
+        _, user_id, (course_id, project_id) = self.parse_for_visitor(
+            req, PracticeQuery, _course_id, _queried_project
+        )
         catalogue = self.services.catalogue.current()
         project = live_project(catalogue, project_id, course_id)
         course = catalogue.course(course_id)
@@ -92,9 +95,8 @@ class HandlePracticeCode(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("run_practice", "total")
         try:
-            body, user_id = gather(lambda: self.body(req, PracticeCode), lambda: required_user(req))
-            course_id, project_id = _course_and_project(
-                body.course_id, body.project_id, "project_id"
+            body, user_id, (course_id, project_id) = self.parse_for_user(
+                req, PracticeCode, _course_id, _posted_project
             )
             project = live_project(self.services.catalogue.current(), project_id, course_id)
             if body.action == "save":

@@ -11,9 +11,12 @@ from handyman_core.status import Status
 from handyman_core.task_runs import prepare_task_run
 from handyman_core.watchman_protocol import result_body
 from handyman_http.endpoints.base import Endpoint
-from handyman_http.legacy_request import live_task, required_user, task_target
+from handyman_http.legacy_request import Options, live_task, task_target
 from handyman_http.metrics import count
-from handyman_http.request_body import gather
+
+
+def submitted_code(options: Options) -> str:
+    return decode_submitted_code(options.solution_text)
 
 
 def require_verdict(result: RunResult) -> RunResult:
@@ -26,8 +29,7 @@ def require_verdict(result: RunResult) -> RunResult:
 
 class GetTask(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
-        task_id = task_target(options)
+        _, user_id, (task_id,) = self.parse_for_user(req, Options, task_target)
         task = live_task(self.services.catalogue.current(), task_id)
         item = self.services.store.task_item(user_id, task.id)
         resp.media = {
@@ -41,9 +43,8 @@ class RunTask(Endpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         count("run_task", "total")
         try:
-            options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
-            task_id, code = gather(
-                lambda: task_target(options), lambda: decode_submitted_code(options.solution_text)
+            options, user_id, (task_id, code) = self.parse_for_user(
+                req, Options, task_target, submitted_code
             )
             request = prepare_task_run(
                 self.services.catalogue.current(),
@@ -73,10 +74,7 @@ class SaveTask(Endpoint):
     """Autosave from the editor: stores the code only, never touches status or attempts."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        options, user_id = gather(lambda: self.options(req), lambda: required_user(req))
-        task_id, code = gather(
-            lambda: task_target(options), lambda: decode_submitted_code(options.solution_text)
-        )
+        _, user_id, (task_id, code) = self.parse_for_user(req, Options, task_target, submitted_code)
         task = live_task(self.services.catalogue.current(), task_id)
         self.services.store.save_task(user_id, task.id, code)
         resp.media = {"status_code": 0}

@@ -1,0 +1,23 @@
+"""Text that can be stored and sent on: JSON's `\\ud800` escapes decode to lone surrogates, which
+no UTF-8 encoder (PostgreSQL's, the response writer's) accepts, so they are refused at the edge."""
+
+from __future__ import annotations
+
+import json
+
+
+def is_storable(value: object) -> bool:
+    """Whether a parsed JSON value encodes as UTF-8 (every string in it, keys included)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable_name(key: str) -> str:
+    """A field name safe to echo back in an error report, whatever the client sent."""
+    return key.encode("utf-8", "replace").decode("utf-8")
+
+
+INVALID_UNICODE = "contains invalid Unicode (a lone surrogate escape)"

@@ -1,0 +1,322 @@
+"""`LocalSandboxRunner`: runs learners' code on this host, each stage in a fresh bubblewrap
+sandbox (what the sandbox sees: `bwrap_command`; how a stage is ended: `sandbox_stage`; how an
+ending becomes a verdict: `verdicts`). There is no unsandboxed fallback: if bwrap is missing,
+too old or cannot build a sandbox here, construction raises `SandboxUnavailable`.
+
+Decisions, and why:
+- **Processes.** RLIMIT_NPROC is not enforced for the host's root user, and the sandbox's uid
+  65534 maps to whoever starts bwrap. So when the service is root, bwrap is started as a
+  dedicated unprivileged host uid (`SandboxConfig.host_uid`, 65530), and the limit holds: a
+  fork bomb stops at `RunLimits.processes`. Since Linux 5.14 the count is kept per user
+  namespace and every sandbox has its own, so a bomb in one sandbox takes nothing from another
+  or from the service. cgroups are not used: whether a pids/memory controller is delegated to
+  the service differs on every host (here v1 hierarchies belong to the machine's manager),
+  and the rlimits need no privilege. The cost: memory is bounded per process (RLIMIT_AS), so a
+  sandbox can hold at most `processes x memory_bytes` plus its tmpfs sizes; run the service in
+  a memory-limited container if that is too much.
+- **Disk.** /work, /tmp and /dev/shm are tmpfs mounts with `--size` (bubblewrap >= 0.8.0), and
+  RLIMIT_FSIZE caps each file; the root is read-only. An older bwrap is refused rather than
+  falling back to a host directory whose total size nothing caps.
+- **Time.** `RunLimits.wall_seconds` bounds the whole run (type check, program and tests share
+  it), so a caller can bound its own wait. `cpu_seconds` is RLIMIT_CPU, per process.
+- **Stages.** Each stage gets a fresh sandbox with the run's files, so a stage cannot leave
+  anything behind for the next (the test wrapper holds the learner's code anyway). A stage's
+  exit code comes from bwrap, outside the sandbox, not from anything the program can print.
+- **Concurrency.** `HostSlots`: at most `max_concurrent_runs` sandboxes per host, counted
+  across every worker process; a run waits at most `queue_timeout` for a slot, then the runner
+  answers busy (`RunnerUnavailable` with `retry_after`).
+- **Supervision.** bwrap's `--die-with-parent` is tied to the thread that started it, so each
+  run is started and watched by its own thread that lives exactly as long as the run; a caller
+  may wait from any thread, and `RunHandle.stop` ends the sandbox within milliseconds.
+- **Not done.** No seccomp filter (namespaces, no capabilities, no user namespaces inside and
+  rlimits are the boundary); `color` is ignored (the environment is fixed).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+import threading
+import time
+
+from attrs import evolve, frozen
+
+from handyman_core.errors import RunnerUnavailable
+from handyman_core.run_protocol import Language, RunLimits, RunRequest, RunResult, Verdict
+from handyman_runner.bwrap_command import HostLayout, Mounts, cpu_soft_limit
+from handyman_runner.host_slots import HeldSlot, HostSlots
+from handyman_runner.run_output import Channel, RunOutput
+from handyman_runner.run_plan import RunPlan, Stage, StageRole, plan_run
+from handyman_runner.sandbox_config import SandboxConfig, effective_limits
+from handyman_runner.sandbox_errors import INSTALL_HINT, LanguageUnavailable, SandboxUnavailable
+from handyman_runner.sandbox_stage import Launcher, StageEnd, StageOutcome, run_stage
+from handyman_runner.stop_signal import StopSignal
+from handyman_runner.toolchains import SANDBOX_PATH, discover_toolchains, visible_in_sandbox
+from handyman_runner.verdicts import judge_stage
+
+__all__ = [
+    "LanguageUnavailable",
+    "LocalSandboxRunner",
+    "RunHandle",
+    "SandboxConfig",
+    "SandboxUnavailable",
+]
+
+log = logging.getLogger("handyman.runner.local")
+
+INTERNAL_ERROR_OUTPUT = "Internal error"
+REQUIRED_BWRAP_OPTIONS = ("--size", "--perms", "--disable-userns", "--json-status-fd")
+PROBE_SECONDS = 10.0
+_PROBE_OUTPUT_BYTES = 64 * 1024
+_MYPY_PROBE = "import importlib.util, sys; sys.exit(importlib.util.find_spec('mypy') is None)"
+
+
+@frozen
+class _Run:
+    plan: RunPlan
+    limits: RunLimits
+    output: RunOutput
+    stop: StopSignal
+    slot: HeldSlot
+
+
+class RunHandle:
+    """A run in progress. Thread-safe: any thread may wait, stop or read the output so far."""
+
+    def __init__(self, output: RunOutput, stop: StopSignal) -> None:
+        self._output = output
+        self._stop = stop
+        self._finished = threading.Event()
+        self._result: RunResult | None = None
+        self._stopped = False
+
+    def wait(self, timeout: float | None = None) -> RunResult:
+        """The result; raises TimeoutError if the run is still going after `timeout` seconds."""
+        if not self._finished.wait(timeout):
+            raise TimeoutError("the run has not finished")
+        assert self._result is not None
+        return self._result
+
+    def stop(self) -> None:
+        """Kills the sandbox (within ~100 ms); the run then ends with whatever it printed."""
+        if not self._finished.is_set():
+            self._stopped = True
+            self._stop.set()
+
+    def output_so_far(self) -> str:
+        return self._output.so_far()
+
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        """True if `stop` ended the run (its verdict is then RUN_FAILED)."""
+        return self._stopped
+
+    def _finish(self, result: RunResult) -> None:
+        self._result = result
+        self._finished.set()
+
+
+class LocalSandboxRunner:
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config if config is not None else SandboxConfig()
+        bwrap = _usable_bwrap(self.config.bwrap_path)
+        host_ids = (self.config.host_uid, self.config.host_gid) if os.geteuid() == 0 else None
+        self._launcher = Launcher(
+            bwrap=bwrap,
+            layout=HostLayout.discover(_sandbox_program("prlimit", "util-linux")),
+            mounts=Mounts(self.config.work_dir_bytes, self.config.scratch_bytes),
+            host_ids=host_ids,
+        )
+        self._toolchains = discover_toolchains()
+        self._slots = HostSlots(self.config.slot_directory, self.config.max_concurrent_runs)
+        self._probe_sandbox()
+        self._type_checker_available = self._probe_type_checker()
+
+    @property
+    def available_languages(self) -> frozenset[Language]:
+        return frozenset(self._toolchains)
+
+    @property
+    def type_checker_available(self) -> bool:
+        return self._type_checker_available
+
+    def run(self, request: RunRequest) -> RunResult:
+        return self.start(request).wait()
+
+    def start(self, request: RunRequest) -> RunHandle:
+        """Checks the request, takes a slot (waiting at most `queue_timeout`) and starts the run.
+        Raises InvalidInput, LanguageUnavailable, or RunnerUnavailable when the host is busy."""
+        plan = plan_run(
+            request,
+            self._toolchains,
+            type_checker_available=self._type_checker_available,
+            max_total_bytes=self.config.work_dir_bytes,
+        )
+        limits = effective_limits(request.limits, self.config)
+        slot = self._slots.acquire(self.config.queue_timeout)
+        if slot is None:
+            raise RunnerUnavailable(
+                f"all {self._slots.count} sandboxes of this host are busy",
+                retry_after=self.config.retry_after_seconds,
+            )
+        output = RunOutput(limits.output_bytes)
+        stop = StopSignal()
+        handle = RunHandle(output, stop)
+        supervisor = threading.Thread(
+            target=self._supervise,
+            args=(_Run(plan, limits, output, stop, slot), handle),
+            name=f"sandbox-run-{slot.index}",
+            daemon=True,
+        )
+        try:
+            supervisor.start()
+        except RuntimeError:
+            slot.release()
+            stop.close()
+            raise RunnerUnavailable("cannot start a thread for the run") from None
+        return handle
+
+    def _supervise(self, run: _Run, handle: RunHandle) -> None:
+        result = RunResult(Verdict.INTERNAL_ERROR, user_code_output=INTERNAL_ERROR_OUTPUT)
+        try:
+            result = self._execute(run.plan, run.limits, run.output, run.stop)
+        except Exception:
+            log.exception("the sandboxed run failed in the runner itself")
+        finally:
+            run.slot.release()
+            run.stop.close()
+            handle._finish(result)
+
+    def _execute(
+        self, plan: RunPlan, limits: RunLimits, output: RunOutput, stop: StopSignal
+    ) -> RunResult:
+        started = time.monotonic()
+        deadline = started + limits.wall_seconds
+        if plan.note:
+            output.append(Channel.USER_CODE, plan.note.encode())
+        exit_code: int | None = None
+        for stage in plan.stages:
+            stage_limits = self._stage_limits(stage, limits)
+            if time.monotonic() >= deadline:
+                outcome = StageOutcome(StageEnd.WALL_LIMIT)
+            else:
+                outcome = run_stage(
+                    self._launcher,
+                    files=plan.files,
+                    command=stage.argv,
+                    stdin=stage.stdin,
+                    limits=stage_limits,
+                    deadline=deadline,
+                    write_output=functools.partial(output.append, stage.role.channel),
+                    stop=stop,
+                )
+            judged = judge_stage(
+                stage.role, outcome, output.text(stage.role.channel), cpu_soft_limit(stage_limits)
+            )
+            exit_code = judged.exit_code
+            if judged.verdict is Verdict.INTERNAL_ERROR:
+                log.error("the sandbox did not start: %s", outcome.diagnostics.strip())
+                return RunResult(
+                    Verdict.INTERNAL_ERROR,
+                    user_code_output=INTERNAL_ERROR_OUTPUT,
+                    duration_ms=_milliseconds_since(started),
+                )
+            if judged.verdict is not None:
+                return self._result(judged.verdict, output, started, exit_code, judged.signal)
+        return self._result(Verdict.PASSED, output, started, exit_code, None)
+
+    def _stage_limits(self, stage: Stage, limits: RunLimits) -> RunLimits:
+        if stage.role is StageRole.TYPE_CHECK:
+            memory = max(limits.memory_bytes, self.config.type_check_memory_bytes)
+            return evolve(limits, memory_bytes=memory)
+        return limits
+
+    @staticmethod
+    def _result(
+        verdict: Verdict,
+        output: RunOutput,
+        started: float,
+        exit_code: int | None,
+        received_signal: int | None,
+    ) -> RunResult:
+        return RunResult(
+            verdict,
+            user_code_output=output.text(Channel.USER_CODE),
+            tests_output=output.text(Channel.TESTS),
+            exit_code=exit_code,
+            signal=received_signal,
+            output_truncated=output.truncated,
+            duration_ms=_milliseconds_since(started),
+        )
+
+    def _probe_sandbox(self) -> None:
+        outcome, text = self._probe_run((_sandbox_program("true", "coreutils"),))
+        if outcome.end is not StageEnd.EXITED or outcome.exit_code != 0:
+            raise SandboxUnavailable(
+                "bubblewrap cannot build a sandbox on this host (it needs unprivileged user "
+                "namespaces: user.max_user_namespaces > 0, and on Debian/Ubuntu "
+                f"kernel.unprivileged_userns_clone=1 or an AppArmor profile for bwrap): "
+                f"{(outcome.diagnostics or text).strip() or outcome.end.value}"
+            )
+
+    def _probe_type_checker(self) -> bool:
+        python = self._toolchains.get(Language.PYTHON)
+        if python is None:
+            return False
+        outcome, _ = self._probe_run((python.interpreter, "-c", _MYPY_PROBE))
+        return outcome.end is StageEnd.EXITED and outcome.exit_code == 0
+
+    def _probe_run(self, command: tuple[str, ...]) -> tuple[StageOutcome, str]:
+        output = RunOutput(_PROBE_OUTPUT_BYTES)
+        stop = StopSignal()
+        try:
+            outcome = run_stage(
+                self._launcher,
+                files=(),
+                command=command,
+                stdin=None,
+                limits=effective_limits(RunLimits(), self.config),
+                deadline=time.monotonic() + PROBE_SECONDS,
+                write_output=functools.partial(output.append, Channel.USER_CODE),
+                stop=stop,
+            )
+        finally:
+            stop.close()
+        return outcome, output.text(Channel.USER_CODE)
+
+
+def _usable_bwrap(configured: str) -> str:
+    path = configured if os.path.isabs(configured) else shutil.which(configured)
+    if path is None or not os.access(path, os.X_OK):
+        raise SandboxUnavailable(f"bubblewrap ({configured}) is not installed: {INSTALL_HINT}")
+    try:
+        usage = subprocess.run(
+            [path, "--help"], capture_output=True, timeout=10, check=False
+        ).stdout.decode(errors="replace")
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SandboxUnavailable(f"cannot run {path}: {error}; {INSTALL_HINT}") from None
+    missing = [option for option in REQUIRED_BWRAP_OPTIONS if option not in usage]
+    if missing:
+        raise SandboxUnavailable(
+            f"{path} is too old (no {', '.join(missing)}): bubblewrap 0.8.0 or newer is needed "
+            "for size-capped work dirs"
+        )
+    return path
+
+
+def _sandbox_program(name: str, package: str) -> str:
+    path = shutil.which(name, path=SANDBOX_PATH)
+    if path is None or not visible_in_sandbox(path):
+        raise SandboxUnavailable(f"{name} is not installed under /usr (install {package})")
+    return path
+
+
+def _milliseconds_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)

@@ -1,0 +1,102 @@
+"""How the local sandbox is set up, and the limits a run may ask for.
+
+A request's limits are clamped between a floor (below it a run cannot even start an interpreter)
+and the operator's maxima, so no request can buy itself more than the host allows.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+from attrs import Factory, evolve, field, frozen, validators
+
+from handyman_core.run_protocol import RunLimits
+
+SANDBOX_HOST_UID = 65_530
+"""Host uid (and gid) the sandboxes run as when the service is root. Debian reserves
+65000-65533 and systemd's dynamic users stop at 65519, so nothing else should own it."""
+
+LIMIT_FLOOR = RunLimits(
+    cpu_seconds=1.0,
+    wall_seconds=0.5,
+    memory_bytes=64 * 1024 * 1024,
+    processes=8,
+    output_bytes=1024,
+    file_size_bytes=64 * 1024,
+    open_files=32,
+)
+
+DEFAULT_MAX_LIMITS = RunLimits(
+    cpu_seconds=60.0,
+    wall_seconds=100.0,
+    memory_bytes=1024 * 1024 * 1024,
+    processes=256,
+    output_bytes=8 * 1024 * 1024,
+    file_size_bytes=64 * 1024 * 1024,
+    open_files=1024,
+)
+"""The wall maximum stays below gunicorn's 120 s worker timeout (examples/gunicorn.conf.py)."""
+
+
+def _cpu_count() -> int:
+    return os.cpu_count() or 1
+
+
+def _default_slot_directory() -> Path:
+    return Path(tempfile.gettempdir()) / f"handyman-sandbox-slots-{os.geteuid()}"
+
+
+@frozen
+class SandboxConfig:
+    bwrap_path: str = "bwrap"
+    """Resolved on PATH when not absolute."""
+    host_uid: int = SANDBOX_HOST_UID
+    host_gid: int = SANDBOX_HOST_UID
+    default_limits: RunLimits = field(factory=RunLimits)
+    """Used for a request whose limits are the protocol's defaults (callers rarely set them)."""
+    max_limits: RunLimits = DEFAULT_MAX_LIMITS
+    work_dir_bytes: int = field(default=64 * 1024 * 1024, validator=validators.gt(0))
+    """Size of the tmpfs holding the program's files (/work)."""
+    scratch_bytes: int = field(default=16 * 1024 * 1024, validator=validators.gt(0))
+    """Size of each of /tmp and /dev/shm."""
+    max_concurrent_runs: int = field(default=Factory(_cpu_count), validator=validators.gt(0))
+    """Sandboxes running at once on this host, across every process that shares the slots."""
+    slot_directory: Path = field(default=Factory(_default_slot_directory), converter=Path)
+    queue_timeout: float = field(default=10.0, validator=validators.ge(0))
+    """How long a run waits for a free slot before the runner answers busy."""
+    retry_after_seconds: int = field(default=5, validator=validators.gt(0))
+    type_check_memory_bytes: int = 1024 * 1024 * 1024
+    """mypy needs more address space than a learner's program; it still runs sandboxed."""
+
+
+def effective_limits(requested: RunLimits, config: SandboxConfig) -> RunLimits:
+    """The limits a run gets: the config's defaults stand in for the protocol's, and every
+    value is clamped into [LIMIT_FLOOR, max_limits]."""
+    chosen = config.default_limits if requested == RunLimits() else requested
+    return clamp_limits(chosen, LIMIT_FLOOR, config.max_limits)
+
+
+def clamp_limits(limits: RunLimits, floor: RunLimits, ceiling: RunLimits) -> RunLimits:
+    def clamp_float(value: float, low: float, high: float) -> float:
+        if math.isnan(value):
+            return low
+        return min(max(value, low), max(low, high))
+
+    def clamp_int(value: int, low: int, high: int) -> int:
+        return min(max(value, low), max(low, high))
+
+    return evolve(
+        limits,
+        cpu_seconds=clamp_float(limits.cpu_seconds, floor.cpu_seconds, ceiling.cpu_seconds),
+        wall_seconds=clamp_float(limits.wall_seconds, floor.wall_seconds, ceiling.wall_seconds),
+        memory_bytes=clamp_int(limits.memory_bytes, floor.memory_bytes, ceiling.memory_bytes),
+        processes=clamp_int(limits.processes, floor.processes, ceiling.processes),
+        output_bytes=clamp_int(limits.output_bytes, floor.output_bytes, ceiling.output_bytes),
+        file_size_bytes=clamp_int(
+            limits.file_size_bytes, floor.file_size_bytes, ceiling.file_size_bytes
+        ),
+        open_files=clamp_int(limits.open_files, floor.open_files, ceiling.open_files),
+    )

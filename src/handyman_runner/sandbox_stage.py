@@ -1,0 +1,332 @@
+"""One stage in one fresh bubblewrap sandbox: start it, feed it its files, read its output under
+the byte cap, and end it at the deadline, at the output cap or on a stop request.
+
+Ending a sandbox means SIGKILL to the first process of its pid namespace (bwrap's init, whose
+pid bwrap reports on its status fd), through a pidfd so that a recycled pid can never be hit:
+when a namespace's init dies the kernel kills everything else in it, whatever it did to
+itself (SIGSTOP, `kill(-1, SIGKILL)`, daemonised children, a new session). Until that pid is
+known the outer bwrap is killed instead; `--die-with-parent` takes the namespace with it.
+
+Output is one pipe for stdout and stderr, interleaved as a terminal shows them. A setup failure
+(bwrap could not build the sandbox or exec the command) is recognised by bwrap never reporting
+an exit code, not by parsing its messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import fcntl
+import json
+import os
+import selectors
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+
+from attrs import frozen
+
+from handyman_core.run_protocol import RunLimits
+from handyman_runner.bwrap_command import (
+    SYNTHESIZED_ETC,
+    HostLayout,
+    Mounts,
+    StageFds,
+    bwrap_argv,
+)
+from handyman_runner.run_plan import SandboxFile
+from handyman_runner.stop_signal import StopSignal
+
+READ_CHUNK = 64 * 1024
+KILL_GRACE_SECONDS = 2.0
+"""How long a killed sandbox may take to close its pipes and be reaped."""
+DIAGNOSTICS_BYTES = 4096
+_STATUS_LIMIT = 64 * 1024
+
+
+class StageEnd(enum.Enum):
+    EXITED = "exited"
+    WALL_LIMIT = "wall_limit"
+    OUTPUT_LIMIT = "output_limit"
+    STOPPED = "stopped"
+    SETUP_FAILED = "setup_failed"
+
+    @property
+    def killed_by_runner(self) -> bool:
+        return self in (StageEnd.WALL_LIMIT, StageEnd.OUTPUT_LIMIT, StageEnd.STOPPED)
+
+
+@frozen
+class StageOutcome:
+    end: StageEnd
+    exit_code: int | None = None
+    """The command's exit status as bwrap reports it (128 + n when killed by signal n)."""
+    cpu_seconds: float = 0.0
+    """User + system time of the whole sandbox, when it ended by itself."""
+    diagnostics: str = ""
+    """The start of the output, for the service's log when the sandbox failed to start."""
+
+
+@frozen
+class Launcher:
+    """How this host starts bwrap; one per runner."""
+
+    bwrap: str
+    layout: HostLayout
+    mounts: Mounts
+    host_ids: tuple[int, int] | None
+    """(uid, gid) to start bwrap as, or None to keep the service's own."""
+
+
+def run_stage(
+    launcher: Launcher,
+    *,
+    files: Sequence[SandboxFile],
+    command: Sequence[str],
+    stdin: bytes | None,
+    limits: RunLimits,
+    deadline: float,
+    write_output: Callable[[bytes], bool],
+    stop: StopSignal,
+) -> StageOutcome:
+    """`deadline` is on the `time.monotonic` clock; `write_output` returns False at the cap."""
+    fds = _OwnedFds()
+    try:
+        etc_fds = tuple((path, _sealed_memfd(path, data, fds)) for path, data in SYNTHESIZED_ETC)
+        work_fds = tuple((file.path, _sealed_memfd("work", file.data, fds)) for file in files)
+        stdin_fd = _sealed_memfd("stdin", stdin, fds) if stdin is not None else None
+        status_read, status_write = fds.pipe()
+        output_read, output_write = fds.pipe()
+        argv = bwrap_argv(
+            bwrap=launcher.bwrap,
+            layout=launcher.layout,
+            mounts=launcher.mounts,
+            limits=limits,
+            fds=StageFds(status_write, etc_fds, work_fds),
+            command=command,
+        )
+        try:
+            process = _start_bwrap(
+                launcher,
+                argv,
+                stdin=subprocess.DEVNULL if stdin_fd is None else stdin_fd,
+                output=output_write,
+                pass_fds=(status_write, *(fd for _, fd in etc_fds + work_fds)),
+            )
+        except (OSError, ValueError, subprocess.SubprocessError) as error:
+            return StageOutcome(StageEnd.SETUP_FAILED, diagnostics=f"cannot start bwrap: {error}")
+        fds.close(output_write)
+        fds.close(status_write)
+        return _Supervision(process, deadline, write_output, stop).follow(output_read, status_read)
+    finally:
+        fds.close_all()
+
+
+def _start_bwrap(
+    launcher: Launcher, argv: list[str], *, stdin: int, output: int, pass_fds: tuple[int, ...]
+) -> subprocess.Popen[bytes]:
+    if launcher.host_ids is None:
+        return subprocess.Popen(
+            argv,
+            stdin=stdin,
+            stdout=output,
+            stderr=output,
+            pass_fds=pass_fds,
+            env={},
+            cwd="/",
+            start_new_session=True,
+        )
+    uid, gid = launcher.host_ids
+    return subprocess.Popen(
+        argv,
+        stdin=stdin,
+        stdout=output,
+        stderr=output,
+        pass_fds=pass_fds,
+        env={},
+        cwd="/",
+        start_new_session=True,
+        user=uid,
+        group=gid,
+        extra_groups=[],
+    )
+
+
+class _Supervision:
+    """Watches one running sandbox until it ends and is reaped."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        deadline: float,
+        write_output: Callable[[bytes], bool],
+        stop: StopSignal,
+    ) -> None:
+        self._process = process
+        self._deadline = deadline
+        self._write_output = write_output
+        self._stop = stop
+        self._end: StageEnd | None = None
+        self._namespace_init: int | None = None
+        self._status = bytearray()
+        self._exit_code: int | None = None
+        self._diagnostics = bytearray()
+
+    def follow(self, output_read: int, status_read: int) -> StageOutcome:
+        try:
+            self._pump(output_read, status_read)
+        finally:
+            if self._end is not None or self._exit_code is None:
+                self._kill()
+            cpu_seconds = self._reap()
+            if self._namespace_init is not None:
+                os.close(self._namespace_init)
+        if self._end is not None:
+            return StageOutcome(self._end, diagnostics=self._diagnostics_text())
+        if self._exit_code is None:
+            return StageOutcome(StageEnd.SETUP_FAILED, diagnostics=self._diagnostics_text())
+        return StageOutcome(StageEnd.EXITED, self._exit_code, cpu_seconds, self._diagnostics_text())
+
+    def _pump(self, output_read: int, status_read: int) -> None:
+        open_pipes = 2
+        give_up_at: float | None = None
+        with selectors.DefaultSelector() as selector:
+            selector.register(output_read, selectors.EVENT_READ, "output")
+            selector.register(status_read, selectors.EVENT_READ, "status")
+            selector.register(self._stop.fileno(), selectors.EVENT_READ, "stop")
+            while open_pipes:
+                now = time.monotonic()
+                if self._end is None and now >= self._deadline:
+                    self._end_with(StageEnd.WALL_LIMIT)
+                if self._end is not None:
+                    give_up_at = give_up_at or now + KILL_GRACE_SECONDS
+                    if now >= give_up_at:
+                        return
+                timeout = (give_up_at if give_up_at is not None else self._deadline) - now
+                for key, _ in selector.select(max(timeout, 0)):
+                    if key.data == "stop":
+                        selector.unregister(key.fileobj)
+                        if self._end is None:
+                            self._end_with(StageEnd.STOPPED)
+                        continue
+                    chunk = os.read(key.fd, READ_CHUNK)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        open_pipes -= 1
+                    elif key.data == "status":
+                        self._read_status(chunk)
+                    elif self._end is None:
+                        self._read_output(chunk)
+
+    def _read_output(self, chunk: bytes) -> None:
+        if len(self._diagnostics) < DIAGNOSTICS_BYTES:
+            self._diagnostics += chunk[: DIAGNOSTICS_BYTES - len(self._diagnostics)]
+        if not self._write_output(chunk):
+            self._end_with(StageEnd.OUTPUT_LIMIT)
+
+    def _read_status(self, chunk: bytes) -> None:
+        if len(self._status) + len(chunk) > _STATUS_LIMIT:
+            return
+        self._status += chunk
+        *lines, rest = self._status.split(b"\n")
+        self._status = bytearray(rest)
+        for line in lines:
+            try:
+                document = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(document, dict):
+                continue
+            if isinstance(document.get("child-pid"), int):
+                self._adopt_namespace_init(document["child-pid"])
+            if isinstance(document.get("exit-code"), int):
+                self._exit_code = document["exit-code"]
+
+    def _adopt_namespace_init(self, pid: int) -> None:
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            return
+        if _parent_pid(pid) != self._process.pid:
+            os.close(pidfd)
+            return
+        self._namespace_init = pidfd
+        if self._end is not None:
+            self._kill()
+
+    def _end_with(self, end: StageEnd) -> None:
+        self._end = end
+        self._kill()
+
+    def _kill(self) -> None:
+        if self._namespace_init is not None:
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(self._namespace_init, signal.SIGKILL)
+            return
+        if self._process.returncode is None:
+            os.kill(self._process.pid, signal.SIGKILL)
+
+    def _reap(self) -> float:
+        """Waits for the outer bwrap (killing it if it lingers) and returns the sandbox's CPU
+        time: bwrap reaps its init, which reaps everything else, so the rusage covers it all."""
+        pid = self._process.pid
+        pidfd = os.pidfd_open(pid)
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(pidfd, selectors.EVENT_READ)
+                if not selector.select(KILL_GRACE_SECONDS):
+                    os.kill(pid, signal.SIGKILL)
+            _, status, usage = os.wait4(pid, 0)
+        finally:
+            os.close(pidfd)
+        self._process.returncode = os.waitstatus_to_exitcode(status)
+        return usage.ru_utime + usage.ru_stime
+
+    def _diagnostics_text(self) -> str:
+        return self._diagnostics.decode("utf-8", errors="replace")
+
+
+def _parent_pid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1])
+
+
+def _sealed_memfd(name: str, data: bytes, fds: _OwnedFds) -> int:
+    """An immutable in-memory file: bwrap copies it into the sandbox, and nothing inside can
+    write back to it even through /proc/self/fd."""
+    fd = fds.add(os.memfd_create(name, os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING))
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+class _OwnedFds:
+    """The descriptors one stage opened; each is closed exactly once."""
+
+    def __init__(self) -> None:
+        self._open: list[int] = []
+
+    def add(self, fd: int) -> int:
+        self._open.append(fd)
+        return fd
+
+    def pipe(self) -> tuple[int, int]:
+        read_end, write_end = os.pipe()
+        return self.add(read_end), self.add(write_end)
+
+    def close(self, fd: int) -> None:
+        self._open.remove(fd)
+        os.close(fd)
+
+    def close_all(self) -> None:
+        while self._open:
+            os.close(self._open.pop())

@@ -1,0 +1,78 @@
+"""What the end of a stage means for the run.
+
+The sandbox only knows how a stage ended, so some causes are inferred:
+- CPU: the soft RLIMIT_CPU sends SIGXCPU (exit 152); a program that catches it is SIGKILLed a
+  second later, so a SIGKILL (137) after at least the soft limit of CPU time is a timeout too.
+- Memory: RLIMIT_AS makes allocations fail inside the program, which then dies with its own
+  message (Python's `MemoryError`, `Cannot allocate memory`, `std::bad_alloc`, "out of memory").
+  Those messages near the end of a failing stage's output mean MEMORY_LIMIT. A SIGKILL that is
+  not the CPU limit and not the runner's is taken as the kernel's OOM killer (MEMORY_LIMIT),
+  as the original read exit code 137.
+- Exit codes above 128 are reported as the signal 128 + n, as shells do.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+
+from attrs import frozen
+
+from handyman_core.run_protocol import Verdict
+from handyman_runner.run_plan import StageRole
+from handyman_runner.sandbox_stage import StageEnd, StageOutcome
+
+MEMORY_MESSAGE = re.compile(
+    r"^MemoryError\b|cannot allocate memory|xmalloc: .*cannot allocate|std::bad_alloc"
+    r"|out of memory",
+    re.IGNORECASE | re.MULTILINE,
+)
+OUTPUT_TAIL_CHARACTERS = 4096
+_SIGNAL_EXIT_BASE = 128
+_CPU_TIME_TOLERANCE_SECONDS = 0.05
+
+
+@frozen
+class StageVerdict:
+    verdict: Verdict | None
+    """None: the stage succeeded and the run goes on."""
+    exit_code: int | None
+    signal: int | None
+
+
+def judge_stage(
+    role: StageRole, outcome: StageOutcome, output_tail: str, cpu_soft_limit: int
+) -> StageVerdict:
+    if outcome.end is StageEnd.SETUP_FAILED:
+        return StageVerdict(Verdict.INTERNAL_ERROR, None, None)
+    if outcome.end.killed_by_runner:
+        return StageVerdict(_KILLED_VERDICTS[outcome.end], None, signal.SIGKILL)
+    code = outcome.exit_code if outcome.exit_code is not None else 1
+    received = _signal_of(code)
+    if code == 0:
+        return StageVerdict(None, 0, None)
+    if received == signal.SIGXCPU:
+        return StageVerdict(Verdict.TIMEOUT, code, received)
+    if received == signal.SIGKILL:
+        used_cpu_limit = outcome.cpu_seconds >= cpu_soft_limit - _CPU_TIME_TOLERANCE_SECONDS
+        return StageVerdict(
+            Verdict.TIMEOUT if used_cpu_limit else Verdict.MEMORY_LIMIT, code, received
+        )
+    if MEMORY_MESSAGE.search(output_tail[-OUTPUT_TAIL_CHARACTERS:]):
+        return StageVerdict(Verdict.MEMORY_LIMIT, code, received)
+    failed = Verdict.TESTS_FAILED if role is StageRole.TEST else Verdict.RUN_FAILED
+    return StageVerdict(failed, code, received)
+
+
+_KILLED_VERDICTS = {
+    StageEnd.WALL_LIMIT: Verdict.TIMEOUT,
+    StageEnd.OUTPUT_LIMIT: Verdict.OUTPUT_LIMIT,
+    StageEnd.STOPPED: Verdict.RUN_FAILED,
+}
+"""A stopped run has no verdict of its own; RUN_FAILED (the program did not finish) stands in,
+and `RunHandle.stopped` tells the caller why."""
+
+
+def _signal_of(exit_code: int) -> int | None:
+    number = exit_code - _SIGNAL_EXIT_BASE
+    return number if 0 < number < signal.NSIG else None
