@@ -27,7 +27,13 @@ Decisions, and why:
   answers busy (`RunnerUnavailable` with `retry_after`).
 - **Supervision.** bwrap's `--die-with-parent` is tied to the thread that started it, so each
   run is started and watched by its own thread that lives exactly as long as the run; a caller
-  may wait from any thread, and `RunHandle.stop` ends the sandbox within milliseconds.
+  may wait from any thread, and `RunHandle.stop` ends the sandbox within milliseconds. A run
+  (and its slot) ends only when every process of its sandbox is gone. Constructing the runner
+  makes the process a child subreaper (see `subreaper`): bwrap's namespace init, which the
+  outer bwrap does not wait for, is then reaped here rather than left to the host's pid 1.
+- **Languages.** python (Debian's /usr/bin/python3; the service's virtualenv stays hidden) and
+  bash; see `toolchains` for why the compiled courses are not offered. Asking for another is
+  `LanguageUnavailable`, a `RunnerUnavailable`: the request is fine, this host cannot run it.
 - **Not done.** No seccomp filter (namespaces, no capabilities, no user namespaces inside and
   rlimits are the boundary); `color` is ignored (the environment is fixed).
 """
@@ -54,6 +60,7 @@ from handyman_runner.sandbox_config import SandboxConfig, effective_limits
 from handyman_runner.sandbox_errors import INSTALL_HINT, LanguageUnavailable, SandboxUnavailable
 from handyman_runner.sandbox_stage import Launcher, StageEnd, StageOutcome, run_stage
 from handyman_runner.stop_signal import StopSignal
+from handyman_runner.subreaper import become_child_subreaper
 from handyman_runner.toolchains import SANDBOX_PATH, discover_toolchains, visible_in_sandbox
 from handyman_runner.verdicts import judge_stage
 
@@ -115,7 +122,8 @@ class RunHandle:
 
     @property
     def stopped(self) -> bool:
-        """True if `stop` ended the run (its verdict is then RUN_FAILED)."""
+        """True if `stop` was called before the run ended; a run it cut short has the verdict
+        RUN_FAILED."""
         return self._stopped
 
     def _finish(self, result: RunResult) -> None:
@@ -133,6 +141,7 @@ class LocalSandboxRunner:
             layout=HostLayout.discover(_sandbox_program("prlimit", "util-linux")),
             mounts=Mounts(self.config.work_dir_bytes, self.config.scratch_bytes),
             host_ids=host_ids,
+            reaps_namespace_init=become_child_subreaper(),
         )
         self._toolchains = discover_toolchains()
         self._slots = HostSlots(self.config.slot_directory, self.config.max_concurrent_runs)
@@ -204,7 +213,9 @@ class LocalSandboxRunner:
         exit_code: int | None = None
         for stage in plan.stages:
             stage_limits = self._stage_limits(stage, limits)
-            if time.monotonic() >= deadline:
+            if stop.is_set():
+                outcome = StageOutcome(StageEnd.STOPPED)
+            elif time.monotonic() >= deadline:
                 outcome = StageOutcome(StageEnd.WALL_LIMIT)
             else:
                 outcome = run_stage(

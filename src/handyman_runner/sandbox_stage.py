@@ -77,6 +77,8 @@ class Launcher:
     mounts: Mounts
     host_ids: tuple[int, int] | None
     """(uid, gid) to start bwrap as, or None to keep the service's own."""
+    reaps_namespace_init: bool = False
+    """True when this process is a child subreaper, so bwrap's init becomes its child."""
 
 
 def run_stage(
@@ -118,7 +120,8 @@ def run_stage(
             return StageOutcome(StageEnd.SETUP_FAILED, diagnostics=f"cannot start bwrap: {error}")
         fds.close(output_write)
         fds.close(status_write)
-        return _Supervision(process, deadline, write_output, stop).follow(output_read, status_read)
+        supervision = _Supervision(process, deadline, write_output, stop)
+        return supervision.follow(output_read, status_read, launcher.reaps_namespace_init)
     finally:
         fds.close_all()
 
@@ -126,18 +129,7 @@ def run_stage(
 def _start_bwrap(
     launcher: Launcher, argv: list[str], *, stdin: int, output: int, pass_fds: tuple[int, ...]
 ) -> subprocess.Popen[bytes]:
-    if launcher.host_ids is None:
-        return subprocess.Popen(
-            argv,
-            stdin=stdin,
-            stdout=output,
-            stderr=output,
-            pass_fds=pass_fds,
-            env={},
-            cwd="/",
-            start_new_session=True,
-        )
-    uid, gid = launcher.host_ids
+    uid, gid = launcher.host_ids if launcher.host_ids is not None else (None, None)
     return subprocess.Popen(
         argv,
         stdin=stdin,
@@ -149,7 +141,7 @@ def _start_bwrap(
         start_new_session=True,
         user=uid,
         group=gid,
-        extra_groups=[],
+        extra_groups=None if uid is None else [],
     )
 
 
@@ -169,19 +161,20 @@ class _Supervision:
         self._stop = stop
         self._end: StageEnd | None = None
         self._namespace_init: int | None = None
+        self._namespace_init_pid = 0
         self._status = bytearray()
         self._exit_code: int | None = None
         self._diagnostics = bytearray()
 
-    def follow(self, output_read: int, status_read: int) -> StageOutcome:
+    def follow(self, output_read: int, status_read: int, reaps_init: bool) -> StageOutcome:
+        """Returns once every process of the sandbox is gone."""
         try:
             self._pump(output_read, status_read)
         finally:
             if self._end is not None or self._exit_code is None:
                 self._kill()
-            cpu_seconds = self._reap()
-            if self._namespace_init is not None:
-                os.close(self._namespace_init)
+            self._reap_outer_bwrap()
+            cpu_seconds = self._await_empty_namespace(reaps_init)
         if self._end is not None:
             return StageOutcome(self._end, diagnostics=self._diagnostics_text())
         if self._exit_code is None:
@@ -252,6 +245,7 @@ class _Supervision:
             os.close(pidfd)
             return
         self._namespace_init = pidfd
+        self._namespace_init_pid = pid
         if self._end is not None:
             self._kill()
 
@@ -267,24 +261,58 @@ class _Supervision:
         if self._process.returncode is None:
             os.kill(self._process.pid, signal.SIGKILL)
 
-    def _reap(self) -> float:
-        """Waits for the outer bwrap (killing it if it lingers) and returns the sandbox's CPU
-        time: bwrap reaps its init, which reaps everything else, so the rusage covers it all."""
+    def _reap_outer_bwrap(self) -> None:
+        """Waits for the outer bwrap, killing it if it lingers after the sandbox ended."""
         pid = self._process.pid
         pidfd = os.pidfd_open(pid)
         try:
-            with selectors.DefaultSelector() as selector:
-                selector.register(pidfd, selectors.EVENT_READ)
-                if not selector.select(KILL_GRACE_SECONDS):
-                    os.kill(pid, signal.SIGKILL)
-            _, status, usage = os.wait4(pid, 0)
+            if not _exited(pidfd, KILL_GRACE_SECONDS):
+                os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
         finally:
             os.close(pidfd)
         self._process.returncode = os.waitstatus_to_exitcode(status)
-        return usage.ru_utime + usage.ru_stime
+
+    def _await_empty_namespace(self, reaps_init: bool) -> float:
+        """Waits until bwrap's init has exited, which the kernel allows only once every other
+        process of its namespace is gone, and returns the CPU time of the whole sandbox."""
+        pidfd = self._namespace_init
+        if pidfd is None:
+            return 0.0
+        self._namespace_init = None
+        try:
+            if not _exited(pidfd, KILL_GRACE_SECONDS):
+                with contextlib.suppress(ProcessLookupError):
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                _exited(pidfd, KILL_GRACE_SECONDS)
+            cpu_seconds = _zombie_cpu_seconds(self._namespace_init_pid)
+            if reaps_init:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitid(os.P_PIDFD, pidfd, os.WEXITED | os.WNOHANG)
+        finally:
+            os.close(pidfd)
+        return cpu_seconds
 
     def _diagnostics_text(self) -> str:
         return self._diagnostics.decode("utf-8", errors="replace")
+
+
+def _exited(pidfd: int, timeout: float) -> bool:
+    with selectors.DefaultSelector() as selector:
+        selector.register(pidfd, selectors.EVENT_READ)
+        return bool(selector.select(timeout))
+
+
+def _zombie_cpu_seconds(pid: int) -> float:
+    """utime + stime + cutime + cstime of an exited, not yet reaped process: its own CPU time
+    and that of every process it reaped."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = sum(int(field) for field in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _parent_pid(pid: int) -> int | None:

@@ -46,7 +46,7 @@ def judge_stage(
     if outcome.end is StageEnd.SETUP_FAILED:
         return StageVerdict(Verdict.INTERNAL_ERROR, None, None)
     if outcome.end.killed_by_runner:
-        return StageVerdict(_KILLED_VERDICTS[outcome.end], None, signal.SIGKILL)
+        return StageVerdict(_KILLED_VERDICTS[outcome.end], None, int(signal.SIGKILL))
     code = outcome.exit_code if outcome.exit_code is not None else 1
     received = _signal_of(code)
     if code == 0:

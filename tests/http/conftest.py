@@ -16,6 +16,7 @@ from falcon import testing
 from sqlalchemy import Engine, MetaData, select
 
 from handyman_core.errors import RunnerUnavailable
+from handyman_core.ids import ChapterId, CourseId, ExampleId, ProjectId, TaskId
 from handyman_core.run_protocol import RunRequest, RunResult, Verdict
 from handyman_http.app import create_app
 from handyman_http.catalogue_cache import CatalogueCache
@@ -32,24 +33,23 @@ ADMIN_TOKEN = "test-admin-token"
 FIXED_NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 # The example course `pythonstart` (examples/courses), as the tests address it.
-COURSE = "pythonstart"
-CHAPTER_1 = "pythonstart_chapter_0010"
-CHAPTER_2 = "pythonstart_chapter_0020"
-CHAPTER_3 = "pythonstart_chapter_0030"
+COURSE = CourseId("pythonstart")
+CHAPTER_1 = ChapterId("pythonstart_chapter_0010")
+CHAPTER_2 = ChapterId("pythonstart_chapter_0020")
+CHAPTER_3 = ChapterId("pythonstart_chapter_0030")
 CHAPTERS = (CHAPTER_1, CHAPTER_2, CHAPTER_3)
-TASKS = {
-    CHAPTER_1: (
-        "pythonstart_chapter_0010_task_0010",
-        "pythonstart_chapter_0010_task_0020",
-        "pythonstart_chapter_0010_task_0030",
-    ),
-    CHAPTER_2: ("pythonstart_chapter_0020_task_0010",),
-    CHAPTER_3: ("pythonstart_chapter_0030_task_0010", "pythonstart_chapter_0030_task_0020"),
+TASKS: dict[str, tuple[TaskId, ...]] = {
+    chapter_id: tuple(TaskId(f"{chapter_id}_task_{number:04}") for number in numbers)
+    for chapter_id, numbers in (
+        (CHAPTER_1, (10, 20, 30)),
+        (CHAPTER_2, (10,)),
+        (CHAPTER_3, (10, 20)),
+    )
 }
 TASK = TASKS[CHAPTER_1][0]
-PROJECT = "pythonstart_word_count"
+PROJECT = ProjectId("pythonstart_word_count")
 """Attached to the last chapter, CHAPTER_3."""
-EXAMPLE = "example_for_playground_001"
+EXAMPLE = ExampleId("example_for_playground_001")
 """A playground example of CHAPTER_1."""
 
 

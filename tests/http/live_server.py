@@ -169,9 +169,9 @@ def server_environment(home: Path, admin_token: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def running_server(command: list[str], environment: dict[str, str], folder: Path) -> Iterator[
-    LiveServer
-]:
+def running_server(
+    command: list[str], environment: dict[str, str], folder: Path
+) -> Iterator[LiveServer]:
     """Starts the service, waits until /health answers, and kills it (and its workers) on the
     way out unless the test already stopped it."""
     port = command[command.index("--port") + 1]

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import pytest
-from attrs import field, frozen
+from attrs import frozen
 from falcon import testing
 from sqlalchemy import Engine
 
@@ -175,11 +175,11 @@ BY_PATH = {endpoint.path: endpoint for endpoint in ENDPOINTS}
 class BadRequest:
     endpoint: EndpointSpec
     status: int
-    field: str | tuple[str, ...] | None
+    bad_field: str | tuple[str, ...] | None
     """The field a 400 must name in `fields` (or any one of several acceptable names)."""
     body: dict[str, Any] | None = None
     raw: bytes | None = None
-    user_id: str | None = field(default=USER)
+    user_id: str | None = USER
 
 
 def _request(
@@ -390,7 +390,7 @@ def huge_body_cases() -> Iterator[Any]:
 
 
 def missing_field_cases() -> Iterator[Any]:
-    required = [
+    required: list[tuple[str, str, dict[str, Any]]] = [
         ("/get_course_info", "course_id", {}),
         ("/get_course_description", "course_id", {}),
         ("/update_course_progress", "course_id", {"status": "in_progress"}),
@@ -587,7 +587,8 @@ def test_a_bad_request_is_refused_cleanly_and_changes_nothing(
     assert body["error"]
     if request_.status == 400:
         assert isinstance(body.get("fields"), dict), body
-        acceptable = (request_.field,) if isinstance(request_.field, str) else request_.field
+        wanted = request_.bad_field
+        acceptable = (wanted,) if isinstance(wanted, str) else wanted
         assert acceptable is not None
         assert set(acceptable) & set(body["fields"]), body
     if request_.endpoint.path in ("/merge_users", "/split_users"):

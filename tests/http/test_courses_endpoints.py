@@ -36,7 +36,8 @@ WORD_COUNT_TREE = json.dumps(
 
 def course_status(api: Api, user_id: int = USER) -> str:
     response = api.post("/get_courses", {"status": "all"}, user_id=user_id)
-    return {course["course_id"]: course["status"] for course in response.json}[COURSE]
+    statuses: dict[str, str] = {course["course_id"]: course["status"] for course in response.json}
+    return statuses[COURSE]
 
 
 def update_course(api: Api, status: str, user_id: int = USER) -> dict[str, object]:

@@ -272,6 +272,13 @@ def test_waiting_on_a_running_run_times_out(runner: LocalSandboxRunner) -> None:
         handle.wait()
 
 
+def test_concurrent_runs_keep_their_outputs_apart(runner: LocalSandboxRunner) -> None:
+    first = runner.start(script("import time\ntime.sleep(0.3)\nprint('first')\n"))
+    second = runner.start(script("import time\ntime.sleep(0.3)\nprint('second')\n"))
+    assert first.wait().user_code_output == "first\n"
+    assert second.wait().user_code_output == "second\n"
+
+
 def test_a_request_cannot_exceed_the_wall_maximum(tmp_path: Path) -> None:
     capped = sandbox_runner(tmp_path, max_limits=evolve(DEFAULT_MAX_LIMITS, wall_seconds=1.0))
     started = time.monotonic()

@@ -48,6 +48,19 @@ def test_an_infinite_loop_is_stopped_by_the_cpu_limit(runner: LocalSandboxRunner
     assert result.verdict is Verdict.TIMEOUT
 
 
+def test_a_loop_that_ignores_the_cpu_signal_is_still_a_timeout(
+    runner: LocalSandboxRunner,
+) -> None:
+    source = """\
+        import signal
+        signal.signal(signal.SIGXCPU, signal.SIG_IGN)
+        while True:
+            pass
+        """
+    result = runner.run(script(textwrap.dedent(source), cpu_seconds=1.0, wall_seconds=4.0))
+    assert result.verdict is Verdict.TIMEOUT
+
+
 def test_sleeping_forever_is_stopped_at_the_wall_limit(runner: LocalSandboxRunner) -> None:
     started = time.monotonic()
     result = runner.run(script("import time\ntime.sleep(10_000)\n"))
