@@ -79,7 +79,7 @@ class Learner:
     current_chapter: ChapterId
     next_chapter: ChapterId | None
     current_task: TaskId
-    task_rows: int
+    finished_course: bool
 
 
 @frozen
@@ -180,7 +180,6 @@ def _study(
         for position, task_id in enumerate(task_ids[:left]):
             finished = position < left - 1
             rows.tasks.append(_task_row(rng, solutions, user_id, task_id, chapter, done=finished))
-        done += min(left, len(task_ids))
         current_task = task_ids[max(left - 1, 0)] if task_ids else None
         break
     course_status = Status.IN_PROGRESS if current is not None else Status.COMPLETED
@@ -194,7 +193,7 @@ def _study(
         current_chapter=here.id,
         next_chapter=following.id if following else None,
         current_task=current_task or _last_task(catalogue, course_id, here),
-        task_rows=done,
+        finished_course=current is None,
     )
 
 

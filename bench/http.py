@@ -207,7 +207,10 @@ def _preflight(endpoint: Endpoint, requests_to_send: list[Request], server: Runn
 
 
 def _json_keys(answer: requests.Response) -> set[str]:
-    document = answer.json()
+    try:
+        document = answer.json()
+    except requests.JSONDecodeError as error:
+        raise BenchmarkError(f"{answer.url} answered something that is not JSON") from error
     return set(document) if isinstance(document, dict) else set()
 
 

@@ -239,8 +239,8 @@ def _chapter_lists(engine: Engine, dataset: Dataset, reads: int) -> list[Measure
         catalogue = load_catalogue(connection)
     course_id = largest_course(catalogue)
     in_course = [learner for learner in dataset.learners if learner.course_id == course_id]
-    finished = [learner.user_id for learner in in_course if learner.next_chapter is None]
-    typical = [learner.user_id for learner in in_course if learner.next_chapter is not None]
+    finished = [learner.user_id for learner in in_course if learner.finished_course]
+    typical = [learner.user_id for learner in in_course if not learner.finished_course]
     if not typical:
         raise BenchmarkError(f"no generated user studies {course_id}; raise --users")
     kind = engine.dialect.name

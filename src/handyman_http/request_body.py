@@ -47,7 +47,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise InvalidInput({"body": "is nested too deeply"}) from None
     except json.JSONDecodeError as error:
         raise InvalidInput(
-            {"body": f"is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"}
+            {"body": f"is not valid JSON (at line {error.lineno} column {error.colno})"}
         ) from None
     if not isinstance(document, dict):
         raise InvalidInput({"body": "must be a JSON object"})

@@ -201,3 +201,38 @@ playgrounds = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_request_at", DateTime(timezone=True), nullable=False),
 )
+
+RUN_STATUS_CHECK = (
+    "status IN ('queued', 'running', 'finished', 'stopped', 'timed_out', 'failed')"
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("owner", BigInteger),
+    Column("language", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("item_id", ID),
+    Column("status", STATUS, nullable=False),
+    Column("verdict", String(16)),
+    Column("status_code", Integer),
+    Column("user_code_output", Text, nullable=False),
+    Column("tests_output", Text, nullable=False),
+    Column("output_truncated", Boolean, nullable=False),
+    Column("stop_requested", Boolean, nullable=False),
+    Column("detail", Text),
+    Column("host_id", String(255), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(RUN_STATUS_CHECK, name="run_status"),
+    Index(None, "owner", "created_at"),
+    Index(None, "created_at"),
+    Index(None, "status", "heartbeat_at"),
+)
+"""Every execution, from the site's runs to the API's scripts. The state lives here, not in a
+worker's memory, so any worker of any host can show a run or ask for it to be stopped; the
+worker running it writes its output and `heartbeat_at` while it runs, and reads
+`stop_requested`. `detail` says why a run ended without a verdict (or was stopped)."""

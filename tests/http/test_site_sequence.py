@@ -417,6 +417,23 @@ def test_account_endpoints_refuse_a_caller_without_the_admin_token(live: LiveSit
 # --- transport limits ------------------------------------------------------------------------
 
 
+def test_a_chunked_body_is_read_like_any_other(live: LiveSite) -> None:
+    """HTTP/1.1 clients may stream a body without a Content-Length."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"course_id": '
+        yield b'"pythonstart"}'
+
+    response = requests.post(
+        live.site.url + "/get_course_info",
+        data=chunks(),
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert json.loads(response.json()["tags"])["title"] == "Python from scratch"
+
+
 def test_an_oversized_chunked_body_is_refused_with_413(live: LiveSite) -> None:
     """Without a Content-Length the limit must hold while reading, not only up front."""
 

@@ -1,0 +1,183 @@
+"""The life of a tracked run: its statuses, the moves between them, and what a runner's answer
+(or a stop, or a lost worker) makes of it.
+
+Every write the store makes to a run is conditional on the run's current status, with the
+conditions taken from `ALLOWED_MOVES`. That is what lets a stop and a finish race from two
+processes: whichever reaches the database first wins, the other changes nothing, and no run
+ever leaves a terminal status.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime, timedelta
+
+from attrs import frozen
+
+from handyman_core.errors import InvalidInput
+from handyman_core.run_protocol import Language, RunKind, RunResult, Verdict
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    """Recorded, waiting for the runner to take it (a sandbox slot, a connection)."""
+    RUNNING = "running"
+    FINISHED = "finished"
+    """The runner gave a verdict (passed, failed tests, crashed, over a limit...)."""
+    STOPPED = "stopped"
+    TIMED_OUT = "timed_out"
+    FAILED = "failed"
+    """No verdict: the runner refused or broke, or the worker running it was lost."""
+
+    @property
+    def terminal(self) -> bool:
+        return self not in ACTIVE_STATUSES
+
+
+ACTIVE_STATUSES = frozenset({RunStatus.QUEUED, RunStatus.RUNNING})
+
+ALLOWED_MOVES: dict[RunStatus, frozenset[RunStatus]] = {
+    RunStatus.QUEUED: frozenset({RunStatus.RUNNING, RunStatus.STOPPED, RunStatus.FAILED}),
+    RunStatus.RUNNING: frozenset(
+        {RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.TIMED_OUT, RunStatus.FAILED}
+    ),
+}
+"""Terminal statuses have no entry: nothing moves out of them."""
+
+
+def can_move(current: RunStatus, target: RunStatus) -> bool:
+    return target in ALLOWED_MOVES.get(current, frozenset())
+
+
+def sources_of(target: RunStatus) -> frozenset[RunStatus]:
+    """The statuses a run may be in for a write that moves it to `target`: the condition of
+    that write's UPDATE."""
+    return frozenset(source for source, targets in ALLOWED_MOVES.items() if target in targets)
+
+
+def move(current: RunStatus, target: RunStatus) -> RunStatus:
+    """What a conditional write leaves behind: the target when the move is allowed, else the
+    status unchanged."""
+    return target if can_move(current, target) else current
+
+
+class StopAnswer(enum.Enum):
+    STOPPED_NOW = "stopped_now"
+    """Queued: nothing runs yet, so the run is stopped by the write itself."""
+    REQUESTED = "requested"
+    """Running: the worker running it is asked to stop it, and records the end."""
+    ALREADY_ENDED = "already_ended"
+
+
+def stop_answer(current: RunStatus) -> StopAnswer:
+    if current is RunStatus.QUEUED:
+        return StopAnswer.STOPPED_NOW
+    if current is RunStatus.RUNNING:
+        return StopAnswer.REQUESTED
+    return StopAnswer.ALREADY_ENDED
+
+
+STOPPED_ON_REQUEST = "stopped on request"
+STOPPED_AT_SHUTDOWN = "stopped: the service shut down before the run ended"
+INTERRUPTED = "interrupted: the worker running it stopped (a restart or a crash)"
+
+
+@frozen
+class RunEnding:
+    """What the end of a run writes."""
+
+    status: RunStatus
+    verdict: Verdict | None = None
+    user_code_output: str = ""
+    tests_output: str = ""
+    output_truncated: bool = False
+    detail: str | None = None
+    """Why the run ended so, when the status alone does not say."""
+
+    @property
+    def status_code(self) -> int | None:
+        return None if self.verdict is None else self.verdict.status_code
+
+
+def ending_of_result(result: RunResult, *, stopped_because: str | None = None) -> RunEnding:
+    """A runner's answer as a run's end. A run that was stopped is `stopped` whatever verdict
+    the killed program got; a timeout is `timed_out`; the runner's own internal error is no
+    verdict on the code, so `failed`; every other verdict is `finished`."""
+    output = {
+        "user_code_output": result.user_code_output,
+        "tests_output": result.tests_output,
+        "output_truncated": result.output_truncated,
+    }
+    if stopped_because is not None:
+        return RunEnding(RunStatus.STOPPED, detail=stopped_because, **output)
+    if result.verdict is Verdict.TIMEOUT:
+        return RunEnding(RunStatus.TIMED_OUT, result.verdict, **output)
+    if result.verdict is Verdict.INTERNAL_ERROR:
+        return RunEnding(
+            RunStatus.FAILED, result.verdict, detail="the runner failed internally", **output
+        )
+    return RunEnding(RunStatus.FINISHED, result.verdict, **output)
+
+
+def ending_without_verdict(reason: str) -> RunEnding:
+    return RunEnding(RunStatus.FAILED, detail=reason)
+
+
+def stopped_before_start(reason: str) -> RunEnding:
+    return RunEnding(RunStatus.STOPPED, detail=reason)
+
+
+@frozen
+class NewRun:
+    """A run as first recorded: queued, owned by the worker `host_id` that will run it."""
+
+    run_id: str
+    owner: int | None
+    language: Language
+    kind: RunKind
+    item_id: str | None
+    host_id: str
+
+
+@frozen
+class RunRecord:
+    run_id: str
+    owner: int | None
+    """The user the run was made for; None for anonymous playground runs and admin runs."""
+    language: Language
+    kind: RunKind
+    item_id: str | None
+    """The task, project or playground it ran, when it ran one."""
+    status: RunStatus
+    verdict: Verdict | None
+    user_code_output: str
+    """While the run is going: everything it printed so far (program and tests together)."""
+    tests_output: str
+    output_truncated: bool
+    stop_requested: bool
+    detail: str | None
+    host_id: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime
+    """Last time the worker running it said it still does; timezone-aware, like every time."""
+
+    @property
+    def status_code(self) -> int | None:
+        return None if self.verdict is None else self.verdict.status_code
+
+    def is_orphaned(self, now: datetime, stale_after: timedelta) -> bool:
+        """Still active on record, but its worker has not been heard of for `stale_after`."""
+        return self.status in ACTIVE_STATUSES and self.heartbeat_at < now - stale_after
+
+
+RUN_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
+
+
+def parse_run_id(value: str, field: str = "run_id") -> str:
+    """Run ids are uuid4 hex strings: 32 lowercase hexadecimal digits."""
+    if not RUN_ID_PATTERN.fullmatch(value):
+        raise InvalidInput.field(field, "must be 32 lowercase hexadecimal digits")
+    return value
