@@ -104,20 +104,27 @@ def ending_of_result(result: RunResult, *, stopped_because: str | None = None) -
     """A runner's answer as a run's end. A run that was stopped is `stopped` whatever verdict
     the killed program got; a timeout is `timed_out`; the runner's own internal error is no
     verdict on the code, so `failed`; every other verdict is `finished`."""
-    output = {
-        "user_code_output": result.user_code_output,
-        "tests_output": result.tests_output,
-        "output_truncated": result.output_truncated,
-    }
+    status, verdict, detail = _judged(result.verdict, stopped_because)
+    return RunEnding(
+        status,
+        verdict,
+        user_code_output=result.user_code_output,
+        tests_output=result.tests_output,
+        output_truncated=result.output_truncated,
+        detail=detail,
+    )
+
+
+def _judged(
+    verdict: Verdict, stopped_because: str | None
+) -> tuple[RunStatus, Verdict | None, str | None]:
     if stopped_because is not None:
-        return RunEnding(RunStatus.STOPPED, detail=stopped_because, **output)
-    if result.verdict is Verdict.TIMEOUT:
-        return RunEnding(RunStatus.TIMED_OUT, result.verdict, **output)
-    if result.verdict is Verdict.INTERNAL_ERROR:
-        return RunEnding(
-            RunStatus.FAILED, result.verdict, detail="the runner failed internally", **output
-        )
-    return RunEnding(RunStatus.FINISHED, result.verdict, **output)
+        return RunStatus.STOPPED, None, stopped_because
+    if verdict is Verdict.TIMEOUT:
+        return RunStatus.TIMED_OUT, verdict, None
+    if verdict is Verdict.INTERNAL_ERROR:
+        return RunStatus.FAILED, verdict, "the runner failed internally"
+    return RunStatus.FINISHED, verdict, None
 
 
 def ending_without_verdict(reason: str) -> RunEnding:

@@ -161,8 +161,13 @@ READ_ONLY_OPTION = "handyman_read_only"
 
 def read_connection(engine: Engine) -> Connection:
     """A connection for reads only. On SQLite its transactions begin deferred, so readers share
-    the WAL snapshot instead of queueing behind writers as `BEGIN IMMEDIATE` would make them."""
-    return engine.connect().execution_options(**{READ_ONLY_OPTION: True})
+    the WAL snapshot instead of queueing behind writers as `BEGIN IMMEDIATE` would make them.
+    On PostgreSQL it runs in autocommit: at READ COMMITTED every statement takes its own
+    snapshot anyway, so a BEGIN/ROLLBACK pair around reads would only add round trips."""
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        return connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection.execution_options(**{READ_ONLY_OPTION: True})
 
 
 def _advisory_lock(connection: Connection, key: int) -> None:

@@ -202,9 +202,7 @@ playgrounds = Table(
     Column("last_request_at", DateTime(timezone=True), nullable=False),
 )
 
-RUN_STATUS_CHECK = (
-    "status IN ('queued', 'running', 'finished', 'stopped', 'timed_out', 'failed')"
-)
+RUN_STATUS_CHECK = "status IN ('queued', 'running', 'finished', 'stopped', 'timed_out', 'failed')"
 
 runs = Table(
     "runs",

@@ -20,9 +20,7 @@ down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-RUN_STATUS_CHECK = (
-    "status IN ('queued', 'running', 'finished', 'stopped', 'timed_out', 'failed')"
-)
+RUN_STATUS_CHECK = "status IN ('queued', 'running', 'finished', 'stopped', 'timed_out', 'failed')"
 
 
 def upgrade() -> None:

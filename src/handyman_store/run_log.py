@@ -1,0 +1,305 @@
+"""The run log: every execution's status, output and owner, in the database where every worker
+of every host sees it.
+
+Each status change is one conditional UPDATE whose condition comes from the core's allowed
+moves (`run_lifecycle.sources_of`), so two writers racing (a stop through one worker, the end
+of the run in another) cannot both win: the loser's UPDATE matches no row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from attrs import frozen
+from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, func, or_, select, true, update
+
+from handyman_core.run_lifecycle import (
+    ACTIVE_STATUSES,
+    NewRun,
+    RunEnding,
+    RunRecord,
+    RunStatus,
+    StopAnswer,
+    sources_of,
+    stop_answer,
+    stopped_before_start,
+)
+from handyman_core.run_protocol import Language, RunKind, Verdict
+from handyman_store.schema import runs
+
+NUL_REPLACEMENT = "\ufffd"
+
+
+def storable_text(text: str) -> str:
+    """PostgreSQL text cannot hold NUL, which a program may well print: it is kept as U+FFFD."""
+    return text.replace("\x00", NUL_REPLACEMENT)
+
+
+@frozen
+class RunFilter:
+    owner: int | None = None
+    status: RunStatus | None = None
+    language: Language | None = None
+    kind: RunKind | None = None
+
+
+@frozen
+class RunPage:
+    runs: list[RunRecord]
+    total: int
+    """How many runs match the filter, whatever the page."""
+
+
+@frozen
+class PulseAnswer:
+    """What the database says about a run its worker is supervising."""
+
+    status: RunStatus
+    stop_requested: bool
+
+    @property
+    def should_stop(self) -> bool:
+        return self.stop_requested or self.status.terminal
+
+
+def create_run(engine: Engine, run: NewRun, *, now: datetime) -> None:
+    moment = _utc(now)
+    with engine.begin() as connection:
+        connection.execute(
+            runs.insert().values(
+                run_id=run.run_id,
+                owner=run.owner,
+                language=run.language.value,
+                kind=run.kind.value,
+                item_id=run.item_id,
+                status=RunStatus.QUEUED.value,
+                user_code_output="",
+                tests_output="",
+                output_truncated=False,
+                stop_requested=False,
+                host_id=run.host_id,
+                created_at=moment,
+                heartbeat_at=moment,
+            )
+        )
+
+
+def mark_running(engine: Engine, run_id: str, *, now: datetime) -> bool:
+    """False when the run is no longer queued (stopped while it waited): then it must not run."""
+    moment = _utc(now)
+    with engine.begin() as connection:
+        return _move(
+            connection,
+            run_id,
+            RunStatus.RUNNING,
+            started_at=moment,
+            heartbeat_at=moment,
+        )
+
+
+def finish_run(engine: Engine, run_id: str, ending: RunEnding, *, now: datetime) -> bool:
+    """Record the end; False when the run had already ended (stopped, or failed as orphaned),
+    in which case nothing is written."""
+    moment = _utc(now)
+    with engine.begin() as connection:
+        return _move(connection, run_id, ending.status, **_ending_values(ending, moment))
+
+
+def record_pulse(
+    engine: Engine,
+    run_ids: Collection[str],
+    outputs: Mapping[str, str],
+    *,
+    now: datetime,
+) -> dict[str, PulseAnswer]:
+    """One supervision round of a worker, in one transaction: the output so far of the runs in
+    `outputs` (those whose output changed), a heartbeat for every run in `run_ids`, and what
+    the database says of each (a run missing from the answer no longer exists)."""
+    moment = _utc(now)
+    if not run_ids:
+        return {}
+    with engine.begin() as connection:
+        for run_id, output in outputs.items():
+            connection.execute(
+                update(runs)
+                .where(runs.c.run_id == run_id, runs.c.status == RunStatus.RUNNING.value)
+                .values(user_code_output=storable_text(output))
+            )
+        connection.execute(
+            update(runs).where(runs.c.run_id.in_(run_ids), _active()).values(heartbeat_at=moment)
+        )
+        rows = connection.execute(
+            select(runs.c.run_id, runs.c.status, runs.c.stop_requested).where(
+                runs.c.run_id.in_(run_ids)
+            )
+        )
+        return {
+            row.run_id: PulseAnswer(RunStatus(row.status), bool(row.stop_requested)) for row in rows
+        }
+
+
+def request_stop(
+    engine: Engine, run_id: str, *, now: datetime, reason: str
+) -> tuple[StopAnswer, RunStatus] | None:
+    """Stop a queued run at once, or ask the worker of a running one to stop it; None when there
+    is no such run. Returns how the request was answered and the status it found."""
+    moment = _utc(now)
+    with engine.begin() as connection:
+        status = connection.execute(
+            select(runs.c.status).where(runs.c.run_id == run_id)
+        ).scalar_one_or_none()
+        if status is None:
+            return None
+        found = RunStatus(status)
+        answer = stop_answer(found)
+        if answer is StopAnswer.STOPPED_NOW:
+            values = _ending_values(stopped_before_start(reason), moment)
+            if _move(connection, run_id, RunStatus.STOPPED, stop_requested=True, **values):
+                return answer, found
+            answer = StopAnswer.REQUESTED
+        if answer is StopAnswer.REQUESTED:
+            flagged = connection.execute(
+                update(runs)
+                .where(runs.c.run_id == run_id, runs.c.status == RunStatus.RUNNING.value)
+                .values(stop_requested=True)
+            )
+            if flagged.rowcount == 1:
+                return answer, RunStatus.RUNNING
+        ended = connection.execute(select(runs.c.status).where(runs.c.run_id == run_id))
+        return StopAnswer.ALREADY_ENDED, RunStatus(ended.scalar_one())
+
+
+def fail_orphaned(
+    engine: Engine,
+    *,
+    heartbeat_before: datetime | None = None,
+    host_ids: Collection[str] = (),
+    reason: str,
+    now: datetime,
+) -> int:
+    """Fail the active runs whose worker is gone: those not heard of since `heartbeat_before`,
+    and those of the workers `host_ids`. Returns how many were failed."""
+    conditions: list[ColumnElement[bool]] = []
+    if heartbeat_before is not None:
+        conditions.append(runs.c.heartbeat_at < _utc(heartbeat_before))
+    if host_ids:
+        conditions.append(runs.c.host_id.in_(list(host_ids)))
+    if not conditions:
+        return 0
+    values = _ending_values(RunEnding(RunStatus.FAILED, detail=reason), _utc(now))
+    with engine.begin() as connection:
+        failed = connection.execute(
+            update(runs)
+            .where(runs.c.status.in_(_values(sources_of(RunStatus.FAILED))), or_(*conditions))
+            .values(status=RunStatus.FAILED.value, **values)
+        )
+        return failed.rowcount
+
+
+def active_host_ids(connection: Connection, host_prefix: str) -> set[str]:
+    """The workers whose names start with `host_prefix` that have active runs on record."""
+    rows = connection.execute(
+        select(runs.c.host_id)
+        .where(_active(), runs.c.host_id.startswith(host_prefix, autoescape=True))
+        .distinct()
+    )
+    return {row.host_id for row in rows}
+
+
+def get_run(connection: Connection, run_id: str) -> RunRecord | None:
+    row = connection.execute(select(runs).where(runs.c.run_id == run_id)).one_or_none()
+    return None if row is None else _record(row)
+
+
+def list_runs(connection: Connection, where: RunFilter, *, offset: int, limit: int) -> RunPage:
+    """Newest first (ties broken by id, so pages never overlap)."""
+    condition = and_(true(), *_conditions(where))
+    total = connection.execute(select(func.count()).select_from(runs).where(condition)).scalar_one()
+    rows = connection.execute(
+        select(runs)
+        .where(condition)
+        .order_by(runs.c.created_at.desc(), runs.c.run_id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return RunPage([_record(row) for row in rows], total)
+
+
+def _conditions(where: RunFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if where.owner is not None:
+        conditions.append(runs.c.owner == where.owner)
+    if where.status is not None:
+        conditions.append(runs.c.status == where.status.value)
+    if where.language is not None:
+        conditions.append(runs.c.language == where.language.value)
+    if where.kind is not None:
+        conditions.append(runs.c.kind == where.kind.value)
+    return conditions
+
+
+def _move(connection: Connection, run_id: str, target: RunStatus, **values: object) -> bool:
+    moved = connection.execute(
+        update(runs)
+        .where(runs.c.run_id == run_id, runs.c.status.in_(_values(sources_of(target))))
+        .values(status=target.value, **values)
+    )
+    return moved.rowcount == 1
+
+
+def _ending_values(ending: RunEnding, moment: datetime) -> dict[str, object]:
+    return {
+        "verdict": None if ending.verdict is None else ending.verdict.value,
+        "status_code": ending.status_code,
+        "user_code_output": storable_text(ending.user_code_output),
+        "tests_output": storable_text(ending.tests_output),
+        "output_truncated": ending.output_truncated,
+        "detail": ending.detail,
+        "finished_at": moment,
+        "heartbeat_at": moment,
+    }
+
+
+def _active() -> ColumnElement[bool]:
+    return runs.c.status.in_(_values(ACTIVE_STATUSES))
+
+
+def _values(statuses: Collection[RunStatus]) -> Sequence[str]:
+    return sorted(status.value for status in statuses)
+
+
+def _record(row: Row[Any]) -> RunRecord:
+    return RunRecord(
+        run_id=row.run_id,
+        owner=row.owner,
+        language=Language(row.language),
+        kind=RunKind(row.kind),
+        item_id=row.item_id,
+        status=RunStatus(row.status),
+        verdict=None if row.verdict is None else Verdict(row.verdict),
+        user_code_output=row.user_code_output,
+        tests_output=row.tests_output,
+        output_truncated=bool(row.output_truncated),
+        stop_requested=bool(row.stop_requested),
+        detail=row.detail,
+        host_id=row.host_id,
+        created_at=_as_utc(row.created_at),
+        started_at=None if row.started_at is None else _as_utc(row.started_at),
+        finished_at=None if row.finished_at is None else _as_utc(row.finished_at),
+        heartbeat_at=_as_utc(row.heartbeat_at),
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("the times of a run must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were written in UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
