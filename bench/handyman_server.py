@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import requests
 from attrs import frozen
+from tests.loopback import free_port
 
 from bench.errors import BenchmarkError
 
@@ -35,6 +35,8 @@ class ServerOptions:
     workers: int
     threads: int
     work_directory: Path
+    runner: str = "none"
+    """`--runner`: "none" for the HTTP benchmark, "local" for runs in the sandbox."""
 
 
 @frozen
@@ -43,10 +45,14 @@ class RunningServer:
     command: tuple[str, ...]
     log_path: Path
 
+    def log_tail(self) -> str:
+        """The end of the server's log, for a message about a request it got wrong."""
+        return _tail(self.log_path)
+
 
 @contextlib.contextmanager
 def handyman_server(options: ServerOptions) -> Iterator[RunningServer]:
-    port = _free_port()
+    port = free_port()
     command = (
         *_handyman_command(),
         "serve",
@@ -59,7 +65,7 @@ def handyman_server(options: ServerOptions) -> Iterator[RunningServer]:
         "--threads",
         str(options.threads),
         "--runner",
-        "none",
+        options.runner,
         "--host",
         "127.0.0.1",
         "--port",
@@ -127,10 +133,3 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no server log)"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port

@@ -36,6 +36,12 @@ class Timings:
         return statistics.quantiles(self.seconds, n=10, method="inclusive")[8]
 
     @property
+    def p99(self) -> float:
+        if len(self.seconds) < 2:
+            return self.seconds[0]
+        return statistics.quantiles(self.seconds, n=100, method="inclusive")[98]
+
+    @property
     def fastest(self) -> float:
         return min(self.seconds)
 

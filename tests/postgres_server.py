@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import tempfile
@@ -29,6 +28,8 @@ import sqlalchemy
 from attrs import define, field, frozen
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+from tests.loopback import free_port
 
 NOBODY = 65534
 STARTUP_TIMEOUT_S = 60.0
@@ -134,7 +135,7 @@ class _Server:
             for path in (self.root, sockets):
                 os.chown(path, NOBODY, NOBODY)
         self._run_initdb(data)
-        self.port = _free_port()
+        self.port = free_port()
         command = [
             str(self.binaries.postgres),
             "-D",
@@ -242,13 +243,6 @@ def _make_traversable(directory: Path) -> None:
                 f"{ancestor} is not traversable by others, so user nobody cannot reach "
                 f"{directory}; set TMPDIR to a directory under a world-traversable path"
             )
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @define

@@ -2,23 +2,38 @@
 environment that `handyman serve` (or a gunicorn config such as examples/gunicorn.conf.py) set.
 
 `gunicorn handyman_cli.wsgi:application` works as well as `handyman serve`.
+
+Each worker fails, at start, the runs left active by workers that are gone (a crash, a kill),
+and on SIGTERM lets its runs finish for up to `RUN_GRACE_SECONDS` before stopping and recording
+them; gunicorn's own grace (30 s in `handyman serve`) must be longer, or the worker is killed
+before it has recorded anything. Whatever is still running when the worker exits is stopped
+and recorded then.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import signal
+import threading
 from collections.abc import Mapping
+from types import FrameType
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from handyman_cli.runner_choice import runner_from_environment
 from handyman_http.app import WsgiApp, create_app
 from handyman_http.catalogue_cache import CatalogueCache
 from handyman_http.request_id import RequestIdLogFilter
+from handyman_http.run_tracking import RunTracker
 from handyman_http.services import Services
 from handyman_http.settings import Settings
 from handyman_store.database import DatabaseUrl, create_engine, default_database_url
 from handyman_store.store import Store
 
+RUN_GRACE_SECONDS = 20.0
+"""How long running runs may go on after SIGTERM before they are stopped."""
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] [%(request_id)s] %(name)s: %(message)s"
 
 
@@ -44,7 +59,37 @@ def build_application(environ: Mapping[str, str] = os.environ) -> WsgiApp:
         catalogue=CatalogueCache(engine, settings.catalogue_refresh_seconds),
         runner=runner_from_environment(environ),
     )
+    try:
+        services.run_tracker.recover_interrupted()
+    except SQLAlchemyError:
+        logging.getLogger("handyman.runs").exception(
+            "could not fail the runs interrupted by a restart; readers will, once they are stale"
+        )
+    finish_runs_on_exit(services.run_tracker)
     return create_app(services)
+
+
+def finish_runs_on_exit(tracker: RunTracker) -> None:
+    """On SIGTERM (gunicorn's graceful stop), runs get `RUN_GRACE_SECONDS` to end while the
+    worker finishes its requests; at exit, whatever still runs is stopped and recorded.
+
+    gunicorn installs its worker's SIGTERM handler before it loads the application, so the
+    handler found here is chained, not replaced. Elsewhere (no handler of Python's own, or not
+    the main thread) only the exit hook is installed."""
+    atexit.register(tracker.shutdown, 0.0)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if not callable(previous):
+        return
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(
+            target=tracker.shutdown, args=(RUN_GRACE_SECONDS,), name="run-shutdown", daemon=True
+        ).start()
+        previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 _built: dict[str, WsgiApp] = {}

@@ -27,6 +27,7 @@ from handyman_http.endpoints.courses import (
 )
 from handyman_http.endpoints.playground import GetPlaygroundCode, InjectPlaygroundCode, RunCode
 from handyman_http.endpoints.practice import GetPractice, HandlePracticeCode
+from handyman_http.endpoints.runs import RUNS_PATH, Run, Runs, StopRun
 from handyman_http.endpoints.service import Health, OpenApi
 from handyman_http.endpoints.tasks import GetTask, RunTask, SaveTask
 from handyman_http.metrics import LatencyMiddleware, MetricsResource
@@ -74,6 +75,9 @@ def create_app(services: Services) -> WsgiApp:
     error_responses.install(app)
     for path, resource in LEGACY_ROUTES.items():
         app.add_route(path, resource(services))
+    app.add_route(RUNS_PATH, Runs(services))
+    app.add_route(RUNS_PATH + "/{run_id}", Run(services))
+    app.add_route(RUNS_PATH + "/{run_id}/stop", StopRun(services))
     app.add_route("/health", Health(services))
     app.add_route("/openapi.json", OpenApi(services))
     app.add_route("/metrics", MetricsResource())

@@ -22,6 +22,7 @@ from handyman_http.openapi_components import (
     json_response,
 )
 from handyman_http.openapi_legacy import legacy_section
+from handyman_http.openapi_runs import RUNS_TAG, runs_section
 from handyman_http.openapi_schemas import component_schemas, ref
 
 OPENAPI_VERSION = "3.1.0"
@@ -44,6 +45,7 @@ TAGS = (
     ("practice", "Practice projects."),
     ("playground", "The code playground."),
     ("accounts", "Internal: linking and unlinking accounts."),
+    RUNS_TAG,
     ("service", "For operators and client generators."),
 )
 
@@ -110,7 +112,7 @@ def service_section() -> ApiSection:
     )
 
 
-SECTIONS: tuple[Callable[[], ApiSection], ...] = (legacy_section, service_section)
+SECTIONS: tuple[Callable[[], ApiSection], ...] = (legacy_section, runs_section, service_section)
 """Each group of endpoints contributes one section."""
 
 

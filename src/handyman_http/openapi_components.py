@@ -141,7 +141,8 @@ RESPONSES: dict[str, Response] = {
     "PayloadTooLarge": _error(_TOO_LARGE, "Error"),
     "RunnerUnavailable": _error(
         "The code runner is unavailable, busy, timed out or answered without a verdict; "
-        "nothing was recorded (the original recorded such runs as solved).",
+        "no progress or attempt was recorded (the original recorded such runs as solved), "
+        "only the failed run in the run log.",
         "RunnerUnavailable",
         {"Retry-After": _header_ref("RetryAfter")},
     ),

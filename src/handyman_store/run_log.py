@@ -155,8 +155,16 @@ def request_stop(
         found = RunStatus(status)
         answer = stop_answer(found)
         if answer is StopAnswer.STOPPED_NOW:
-            values = _ending_values(stopped_before_start(reason), moment)
-            if _move(connection, run_id, RunStatus.STOPPED, stop_requested=True, **values):
+            stopped = connection.execute(
+                update(runs)
+                .where(runs.c.run_id == run_id, runs.c.status == RunStatus.QUEUED.value)
+                .values(
+                    status=RunStatus.STOPPED.value,
+                    stop_requested=True,
+                    **_ending_values(stopped_before_start(reason), moment),
+                )
+            )
+            if stopped.rowcount == 1:
                 return answer, found
             answer = StopAnswer.REQUESTED
         if answer is StopAnswer.REQUESTED:

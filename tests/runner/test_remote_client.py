@@ -4,7 +4,6 @@ are verdicts, and that every other outcome is RunnerUnavailable, never a verdict
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import Language, RunKind, RunRequest, Verdict
 from handyman_core.watchman_protocol import watchman_call
 from handyman_runner.remote import RemoteRunner, retry_after_seconds, runner_base_url
+from tests.loopback import free_port
 
 TASK = RunRequest(
     kind=RunKind.TASK,
@@ -144,10 +144,7 @@ def scripted(runners: list[ScriptedRunner]) -> ScriptedRunner:
 
 @pytest.fixture
 def closed_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def _no_verdict(runner: RemoteRunner, request: RunRequest = TASK) -> RunnerUnavailable:

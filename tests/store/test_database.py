@@ -3,7 +3,6 @@ the configured database can be unusable, and the per-user write lock."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from handyman_store.database import (
     default_database_url,
     user_write_lock,
 )
+from tests.loopback import free_port
 from tests.postgres_server import DatabaseFactory
 
 
@@ -101,15 +101,8 @@ def test_a_malformed_url_is_refused_without_revealing_its_password(value: str) -
     assert "pw" not in raised.value.message
 
 
-def _closed_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 def test_a_refused_connection_is_reported_as_unavailable() -> None:
-    url = DatabaseUrl.parse(f"postgresql://handyman@127.0.0.1:{_closed_loopback_port()}/courses")
+    url = DatabaseUrl.parse(f"postgresql://handyman@127.0.0.1:{free_port()}/courses")
 
     with pytest.raises(DatabaseUnavailable, match=r"(?i)connection refused"):
         create_engine(url)

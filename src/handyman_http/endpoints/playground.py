@@ -76,7 +76,11 @@ class RunCode(Endpoint):
                 now=self.services.clock(),
             )
         try:
-            result = require_verdict(self.services.require_runner().run(request))
+            result = require_verdict(
+                self.services.run_tracker.execute(
+                    request, owner=user_id, item_id=playground_id or None
+                )
+            )
         except RunnerUnavailable:
             count("run_code", "errors_server")
             raise

@@ -114,7 +114,9 @@ class HandlePracticeCode(Endpoint):
             count("run_practice", "errors_client")
             raise
         try:
-            result = require_verdict(self.services.require_runner().run(request))
+            result = require_verdict(
+                self.services.run_tracker.execute(request, owner=user_id, item_id=project.id)
+            )
         except RunnerUnavailable:
             count("run_practice", "errors_server")
             raise

@@ -59,7 +59,9 @@ class RunTask(Endpoint):
             count("run_task", "errors_client")
             raise
         try:
-            result = require_verdict(self.services.require_runner().run(request))
+            result = require_verdict(
+                self.services.run_tracker.execute(request, owner=user_id, item_id=task_id)
+            )
         except RunnerUnavailable:
             count("run_task", "errors_server")
             raise

@@ -1,0 +1,115 @@
+"""A run in progress, whatever runner executes it.
+
+The local sandbox starts a run and hands back a handle that can be read and stopped while it
+runs (`LocalSandboxRunner.start`). A runner that can only `run` to the end (the remote client,
+test doubles) is run on a thread of its own behind the same interface; stopping such a run
+abandons it: the remote host goes on to its own time limit, and its answer is ignored.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Protocol, runtime_checkable
+
+from handyman_core.errors import RunnerUnavailable
+from handyman_core.run_protocol import Runner, RunRequest, RunResult, Verdict
+
+
+class RunControl(Protocol):
+    """What `handyman_runner.local.RunHandle` offers; thread-safe."""
+
+    def wait(self, timeout: float | None = None) -> RunResult:
+        """The result (or the runner's exception); TimeoutError if still going after `timeout`."""
+        ...
+
+    def stop(self) -> None: ...
+
+    def output_so_far(self) -> str: ...
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def stopped(self) -> bool:
+        """True if `stop` ended the run (rather than the run ending by itself)."""
+        ...
+
+
+@runtime_checkable
+class StartableRunner(Protocol):
+    def start(self, request: RunRequest) -> RunControl: ...
+
+
+def start_run(runner: Runner, request: RunRequest) -> RunControl:
+    """Starts the run and returns at once; raises what the runner's start raises (busy,
+    unavailable language, invalid request)."""
+    if isinstance(runner, StartableRunner):
+        return runner.start(request)
+    return AbandonableRun.begin(runner, request)
+
+
+class AbandonableRun:
+    """A blocking `Runner.run` on its own thread. Its output is known only at the end."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._settled = threading.Event()
+        self._result: RunResult | None = None
+        self._error: Exception | None = None
+        self._stopped = False
+
+    @classmethod
+    def begin(cls, runner: Runner, request: RunRequest) -> AbandonableRun:
+        run = cls()
+        thread = threading.Thread(
+            target=run._execute, args=(runner, request), name="blocking-run", daemon=True
+        )
+        try:
+            thread.start()
+        except RuntimeError:
+            raise RunnerUnavailable("cannot start a thread for the run") from None
+        return run
+
+    def wait(self, timeout: float | None = None) -> RunResult:
+        if not self._settled.wait(timeout):
+            raise TimeoutError("the run has not finished")
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._settled.is_set():
+                return
+            self._stopped = True
+            self._result = RunResult(Verdict.RUN_FAILED)
+            self._settled.set()
+
+    def output_so_far(self) -> str:
+        with self._lock:
+            return "" if self._result is None else self._result.user_code_output
+
+    @property
+    def done(self) -> bool:
+        return self._settled.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def _execute(self, runner: Runner, request: RunRequest) -> None:
+        try:
+            result = runner.run(request)
+        except Exception as error:
+            self._settle(None, error)
+        else:
+            self._settle(result, None)
+
+    def _settle(self, result: RunResult | None, error: Exception | None) -> None:
+        with self._lock:
+            if self._settled.is_set():
+                return
+            self._result = result
+            self._error = error
+            self._settled.set()

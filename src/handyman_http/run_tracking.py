@@ -1,0 +1,409 @@
+"""`RunTracker`: every execution goes through it, so every execution is a run on record.
+
+One tracker per worker process. The state of a run lives in the database (`run_log`), never only
+in a worker's memory, so any worker of any host can show a run or ask for it to be stopped. The
+worker that executes a run supervises it with one "pulse" thread for all its runs: every
+`pulse_seconds` (0.5 s by default) it writes each run's output so far and a heartbeat, reads
+back whether a stop was asked for (through any worker), and stops those runs. So a stop takes
+effect within about one pulse, and the output a client reads is at most one pulse old.
+
+Decisions, and why:
+- **Who writes the end.** The thread that waits for the run records its end, with a write
+  conditional on the run still being active. A stop of a queued run is written by whoever asks
+  for it. Whichever write comes first wins; the other changes nothing.
+- **Lost workers.** A run whose worker died stays active on record with a heartbeat that no
+  longer moves. At start-up a worker fails the runs of dead processes of its own host and every
+  run not heard of for `stale_after`; readers and the pulse do the latter too, so no run stays
+  `running` for ever even where no worker restarts.
+- **Concurrency.** Runs started through the API run on a thread each; the runner's own limit
+  (the sandbox's host slots) bounds them, and `max_background_runs` bounds them for runners that
+  have none (the remote client).
+- **Shutdown.** `shutdown(grace)` refuses new runs, lets the running ones finish until the
+  deadline, then stops them and records them `stopped`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from attrs import define, field
+from sqlalchemy import Engine
+
+from handyman_core.errors import HandymanError, RunnerUnavailable
+from handyman_core.run_lifecycle import (
+    INTERRUPTED,
+    STOPPED_AT_SHUTDOWN,
+    STOPPED_ON_REQUEST,
+    NewRun,
+    RunEnding,
+    RunRecord,
+    RunStatus,
+    StopAnswer,
+    ending_of_result,
+    ending_without_verdict,
+    stopped_before_start,
+)
+from handyman_core.run_protocol import Runner, RunRequest, RunResult, Verdict
+from handyman_http.run_handles import RunControl, start_run
+from handyman_store import run_log
+from handyman_store.database import read_connection
+from handyman_store.run_log import RunFilter, RunPage
+
+log = logging.getLogger("handyman.runs")
+
+DEFAULT_PULSE_SECONDS = 0.5
+DEFAULT_STALE_AFTER = timedelta(seconds=30)
+DEFAULT_MAX_BACKGROUND_RUNS = 64
+BUSY_RETRY_AFTER_SECONDS = 5
+RECORDING_GRACE_SECONDS = 5.0
+"""How long a shutdown waits, after stopping the runs left, for their ends to be recorded."""
+
+
+def default_host_id() -> str:
+    """`hostname:pid`: names the worker, and lets a worker of the same host tell whether the
+    process that ran a run is still alive."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@define
+class _ActiveRun:
+    run_id: str
+    handle: RunControl | None = None
+    written_output: str = ""
+    stop_reason: str | None = None
+    """Set before this worker stops the run, to say why."""
+    ended: threading.Event = field(factory=threading.Event)
+    """Set once the run's end is recorded (or it was given up)."""
+
+
+class RunTracker:
+    def __init__(
+        self,
+        engine: Engine,
+        runner: Runner | None,
+        clock: Callable[[], datetime],
+        *,
+        host_id: str | None = None,
+        pulse_seconds: float = DEFAULT_PULSE_SECONDS,
+        stale_after: timedelta = DEFAULT_STALE_AFTER,
+        max_background_runs: int = DEFAULT_MAX_BACKGROUND_RUNS,
+        new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self._engine = engine
+        self._runner = runner
+        self._clock = clock
+        self.host_id = host_id if host_id is not None else default_host_id()
+        self._pulse_seconds = pulse_seconds
+        self._stale_after = stale_after
+        self._new_run_id = new_run_id
+        self._background = threading.BoundedSemaphore(max_background_runs)
+        self._lock = threading.Lock()
+        self._active: dict[str, _ActiveRun] = {}
+        self._pulse_thread: threading.Thread | None = None
+        self._last_sweep = time.monotonic()
+        self._closing = False
+        self._stop_everything_because: str | None = None
+
+    # --- running ------------------------------------------------------------------------
+
+    def execute(self, request: RunRequest, *, owner: int | None, item_id: str | None) -> RunResult:
+        """Runs to the end in the calling thread and returns the runner's answer (an internal
+        error of the runner included). Raises RunnerUnavailable when there is no runner, when
+        the runner gives no answer, and when the run was stopped before it gave one."""
+        active = self._begin(request, owner, item_id)
+        status, result = self._conclude(active)
+        if status is RunStatus.STOPPED:
+            raise RunnerUnavailable("the run was stopped")
+        if status is RunStatus.FAILED and result.verdict is not Verdict.INTERNAL_ERROR:
+            raise RunnerUnavailable("the run was failed: its worker was taken for lost")
+        return result
+
+    def submit(self, request: RunRequest, *, owner: int | None) -> str:
+        """Starts a run that goes on after the call returns; its id. Raises RunnerUnavailable
+        when the runner is absent or busy, and InvalidInput when the runner refuses the
+        request."""
+        if not self._background.acquire(blocking=False):
+            raise RunnerUnavailable(
+                "too many runs in progress in this worker", retry_after=BUSY_RETRY_AFTER_SECONDS
+            )
+        try:
+            active = self._begin(request, owner, None)
+        except BaseException:
+            self._background.release()
+            raise
+        thread = threading.Thread(
+            target=self._conclude_in_background,
+            args=(active,),
+            name=f"run-{active.run_id[:8]}",
+            daemon=True,
+        )
+        try:
+            thread.start()
+        except RuntimeError:
+            self._stop(active, "stopped: no thread could be started to follow the run")
+            self._conclude_in_background(active)
+        return active.run_id
+
+    def wait_for(self, run_id: str, timeout: float) -> bool:
+        """Waits until a run this worker executes has its end recorded; False on timeout. A run
+        this worker does not execute (any more) is not waited for."""
+        with self._lock:
+            active = self._active.get(run_id)
+        return True if active is None else active.ended.wait(timeout)
+
+    # --- reading and stopping --------------------------------------------------------------
+
+    def get(self, run_id: str) -> RunRecord | None:
+        record = self._read(run_id)
+        if record is not None and record.is_orphaned(self._clock(), self._stale_after):
+            self._fail_orphaned()
+            record = self._read(run_id)
+        return record
+
+    def list_runs(self, where: RunFilter, *, offset: int, limit: int) -> RunPage:
+        page = self._page(where, offset, limit)
+        now = self._clock()
+        if any(record.is_orphaned(now, self._stale_after) for record in page.runs):
+            self._fail_orphaned()
+            page = self._page(where, offset, limit)
+        return page
+
+    def stop(self, run_id: str) -> StopAnswer | None:
+        """Asks for a run to be stopped; None when there is no such run. A queued run is stopped
+        at once; a running one by its worker within about one pulse (at once if it is this
+        worker)."""
+        answered = run_log.request_stop(
+            self._engine, run_id, now=self._clock(), reason=STOPPED_ON_REQUEST
+        )
+        if answered is None:
+            return None
+        answer, _ = answered
+        with self._lock:
+            active = self._active.get(run_id)
+        if answer is StopAnswer.REQUESTED and active is not None:
+            self._stop(active, STOPPED_ON_REQUEST)
+        return answer
+
+    # --- the life of the worker ------------------------------------------------------------
+
+    def recover_interrupted(self) -> int:
+        """At start-up: fail the runs whose worker is gone, those of dead processes of this
+        host and those not heard of for `stale_after`. Returns how many were failed."""
+        hostname, _, _ = self.host_id.rpartition(":")
+        dead: set[str] = set()
+        if hostname:
+            with read_connection(self._engine) as connection:
+                candidates = run_log.active_host_ids(connection, hostname + ":")
+            dead = {
+                host_id
+                for host_id in candidates
+                if host_id != self.host_id and not _process_alive(host_id)
+            }
+        now = self._clock()
+        failed = run_log.fail_orphaned(
+            self._engine,
+            heartbeat_before=now - self._stale_after,
+            host_ids=dead,
+            reason=INTERRUPTED,
+            now=now,
+        )
+        if failed:
+            log.warning("%d run(s) interrupted by a restart were marked failed", failed)
+        return failed
+
+    def shutdown(self, grace_seconds: float) -> None:
+        """Refuses new runs, waits up to `grace_seconds` for the running ones to end, then stops
+        the rest and records them `stopped`. Safe to call more than once."""
+        with self._lock:
+            self._closing = True
+            running = list(self._active.values())
+        deadline = time.monotonic() + grace_seconds
+        for active in running:
+            active.ended.wait(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            self._stop_everything_because = STOPPED_AT_SHUTDOWN
+            left = list(self._active.values())
+        for active in left:
+            self._stop(active, STOPPED_AT_SHUTDOWN)
+        recorded_by = time.monotonic() + RECORDING_GRACE_SECONDS
+        for active in left:
+            active.ended.wait(max(0.0, recorded_by - time.monotonic()))
+        for active in left:
+            if not active.ended.is_set():
+                self._record_end(active, stopped_before_start(STOPPED_AT_SHUTDOWN))
+        if left:
+            log.warning("%d run(s) were stopped by the shutdown", len(left))
+
+    @property
+    def active_run_ids(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self._active)
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _begin(self, request: RunRequest, owner: int | None, item_id: str | None) -> _ActiveRun:
+        if self._runner is None:
+            raise RunnerUnavailable("no code runner is configured")
+        if self._closing:
+            raise RunnerUnavailable(
+                "the service is shutting down", retry_after=BUSY_RETRY_AFTER_SECONDS
+            )
+        run_id = self._new_run_id()
+        run = NewRun(run_id, owner, request.language, request.kind, item_id, self.host_id)
+        run_log.create_run(self._engine, run, now=self._clock())
+        active = self._register(run_id)
+        try:
+            handle = start_run(self._runner, request)
+        except HandymanError as error:
+            self._give_up(active, ending_without_verdict(error.message))
+            raise
+        except Exception:
+            self._give_up(active, ending_without_verdict("the runner failed to start the run"))
+            raise
+        active.handle = handle
+        try:
+            started = run_log.mark_running(self._engine, run_id, now=self._clock())
+        except Exception:
+            handle.stop()
+            self._give_up(active, stopped_before_start("stopped: the start was not recorded"))
+            raise
+        if not started:
+            self._stop(active, STOPPED_ON_REQUEST)
+        elif self._stop_everything_because is not None:
+            self._stop(active, self._stop_everything_because)
+        return active
+
+    def _conclude(self, active: _ActiveRun) -> tuple[RunStatus, RunResult]:
+        """Waits for the run, records its end and forgets it; the status on record."""
+        handle = active.handle
+        assert handle is not None
+        try:
+            try:
+                result = handle.wait()
+            except HandymanError as error:
+                self._record_end(active, ending_without_verdict(error.message))
+                raise
+            except Exception:
+                self._record_end(active, ending_without_verdict("the runner failed"))
+                raise
+            stopped_because = (active.stop_reason or STOPPED_ON_REQUEST) if handle.stopped else None
+            status = self._record_end(
+                active, ending_of_result(result, stopped_because=stopped_because)
+            )
+            return status, result
+        finally:
+            self._forget(active)
+
+    def _conclude_in_background(self, active: _ActiveRun) -> None:
+        try:
+            self._conclude(active)
+        except HandymanError as error:
+            log.info("run %s ended without a verdict: %s", active.run_id, error.message)
+        except Exception:
+            log.exception("run %s ended without a verdict", active.run_id)
+        finally:
+            self._background.release()
+
+    def _record_end(self, active: _ActiveRun, ending: RunEnding) -> RunStatus:
+        if run_log.finish_run(self._engine, active.run_id, ending, now=self._clock()):
+            return ending.status
+        record = self._read(active.run_id)
+        return RunStatus.FAILED if record is None else record.status
+
+    def _give_up(self, active: _ActiveRun, ending: RunEnding) -> None:
+        try:
+            self._record_end(active, ending)
+        finally:
+            self._forget(active)
+
+    def _stop(self, active: _ActiveRun, reason: str) -> None:
+        if active.stop_reason is None:
+            active.stop_reason = reason
+        if active.handle is not None:
+            active.handle.stop()
+
+    def _register(self, run_id: str) -> _ActiveRun:
+        active = _ActiveRun(run_id)
+        with self._lock:
+            self._active[run_id] = active
+            if self._pulse_thread is None:
+                self._pulse_thread = threading.Thread(
+                    target=self._pulse_loop, name="run-pulse", daemon=True
+                )
+                self._pulse_thread.start()
+        return active
+
+    def _forget(self, active: _ActiveRun) -> None:
+        with self._lock:
+            self._active.pop(active.run_id, None)
+        active.ended.set()
+
+    def _pulse_loop(self) -> None:
+        while True:
+            time.sleep(self._pulse_seconds)
+            with self._lock:
+                supervised = list(self._active.values())
+                if not supervised:
+                    self._pulse_thread = None
+                    return
+            try:
+                self._pulse(supervised)
+            except Exception:
+                log.exception("could not record the progress of %d run(s)", len(supervised))
+
+    def _pulse(self, supervised: list[_ActiveRun]) -> None:
+        outputs: dict[str, str] = {}
+        for active in supervised:
+            if active.handle is not None:
+                output = active.handle.output_so_far()
+                if output != active.written_output:
+                    outputs[active.run_id] = output
+        answers = run_log.record_pulse(
+            self._engine, [active.run_id for active in supervised], outputs, now=self._clock()
+        )
+        for active in supervised:
+            if active.run_id in outputs:
+                active.written_output = outputs[active.run_id]
+            answer = answers.get(active.run_id)
+            handle = active.handle
+            if handle is not None and not handle.done and (answer is None or answer.should_stop):
+                self._stop(active, STOPPED_ON_REQUEST)
+        if time.monotonic() - self._last_sweep >= self._stale_after.total_seconds():
+            self._last_sweep = time.monotonic()
+            self._fail_orphaned()
+
+    def _fail_orphaned(self) -> None:
+        now = self._clock()
+        run_log.fail_orphaned(
+            self._engine, heartbeat_before=now - self._stale_after, reason=INTERRUPTED, now=now
+        )
+
+    def _read(self, run_id: str) -> RunRecord | None:
+        with read_connection(self._engine) as connection:
+            return run_log.get_run(connection, run_id)
+
+    def _page(self, where: RunFilter, offset: int, limit: int) -> RunPage:
+        with read_connection(self._engine) as connection:
+            return run_log.list_runs(connection, where, offset=offset, limit=limit)
+
+
+def _process_alive(host_id: str) -> bool:
+    """Whether the process named in `hostname:pid` still exists on this host. Anything that is
+    not a plain pid counts as alive: only a heartbeat gone stale fails its runs."""
+    _, _, pid_text = host_id.rpartition(":")
+    if not pid_text.isdigit() or int(pid_text) <= 0:
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
