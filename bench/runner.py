@@ -32,19 +32,22 @@ import requests
 from attrs import frozen
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import select
 
 from bench.courses import EXAMPLE_COURSES, PROJECT_ROOT, read_usable_folder
 from bench.errors import BenchmarkError
 from bench.handyman_server import RunningServer, ServerOptions, handyman_server
 from bench.machine import busy_cpu_seconds, describe_machine
 from bench.measure import Timings, format_seconds, timed
-from handyman_core.run_protocol import Language, RunKind, RunRequest, Verdict
+from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult, Verdict
 from handyman_core.solution import decode_submitted_code
 from handyman_core.task_runs import prepare_task_run
 from handyman_runner.bwrap_command import ENVIRONMENT
 from handyman_runner.local import LocalSandboxRunner, SandboxUnavailable
 from handyman_runner.run_plan import TASK_FILE, TESTS_FILE
 from handyman_runner.toolchains import discover_toolchains
+from handyman_store.database import DatabaseUrl, create_engine
+from handyman_store.schema import attempts
 
 TASK_ID = "pythonstart_chapter_0010_task_0010"
 SOLUTIONS = PROJECT_ROOT / "examples" / "solutions" / "pythonstart.json"
@@ -74,7 +77,7 @@ class Probe:
     the answer is wrong, so a fast failure never counts as a fast run."""
 
     key: str
-    run_once: Callable[[], None]
+    run_once: Callable[[], object]
 
 
 @frozen
@@ -83,6 +86,14 @@ class Rounds:
 
     wall: dict[str, Timings]
     cpu: dict[str, Timings]
+
+
+@frozen
+class StageDurations:
+    """The sandbox's stages of the task as the runner clocks them (`RunResult.duration_ms`)."""
+
+    in_process: Timings
+    in_server: Timings | None
 
 
 @frozen
@@ -116,7 +127,7 @@ class LoadResult:
         return tuple(answer for answer in self.answers if answer.passed)
 
     @property
-    def busy(self) -> int:
+    def busy_answers(self) -> int:
         return sum(answer.busy for answer in self.answers)
 
     @property
@@ -204,25 +215,49 @@ def _run(args: argparse.Namespace, console: Console) -> LoadResult:
                 interpreter=interpreter,
                 duration=duration,
             )
-            api = _Api(server, solution_text)
-            probes = [
-                Probe(HOST, _HostRun(interpreter, work / "host", request).run_once),
-                Probe(SANDBOX, lambda: _sandbox_run(runner, request)),
-                Probe(API, api.run_task),
-                Probe(HOST_PYTHON, _HostRun.empty_program(interpreter, work / "empty").run_once),
-                Probe(SANDBOX_PYTHON, lambda: _sandbox_run(runner, _script(Language.PYTHON))),
-                Probe(API_SAVE, api.save_task),
-            ]
-            if Language.BASH in runner.available_languages:
-                probes.append(Probe(SANDBOX_BARE, lambda: _sandbox_run(runner, _script())))
+            api = running.enter_context(contextlib.closing(_Api(server, solution_text)))
+            sandbox_task = _SandboxTask(runner, request)
+            probes = _probes(
+                runner=runner,
+                sandbox_task=sandbox_task,
+                api=api,
+                host_task=_HostRun(interpreter, work / "host", request),
+                host_python=_HostRun.empty_program(interpreter, work / "empty"),
+            )
             with console.status(f"{args.repeat} interleaved rounds of sequential runs"):
                 rounds = _interleaved(probes, args.repeat)
+            stages = StageDurations(
+                in_process=sandbox_task.durations(args.repeat),
+                in_server=_recorded_durations(options.database_url, args.repeat),
+            )
             with console.status(f"{args.clients} concurrent clients for {duration:g} s"):
                 load = _Load(server, solution_text, args.clients, duration).run()
     console.print(_sequential_report(rounds, args.repeat))
-    console.print(_breakdown_report(rounds.wall))
+    console.print(_breakdown_report(rounds.wall, stages))
     console.print(_load_report(load, runner, rounds, duration))
     return load
+
+
+def _probes(
+    *,
+    runner: LocalSandboxRunner,
+    sandbox_task: _SandboxTask,
+    api: _Api,
+    host_task: _HostRun,
+    host_python: _HostRun,
+) -> list[Probe]:
+    """The three ways of running the task, and the smaller runs that take its cost apart."""
+    probes = [
+        Probe(HOST, host_task.run_once),
+        Probe(SANDBOX, sandbox_task.run_once),
+        Probe(API, api.run_task),
+        Probe(HOST_PYTHON, host_python.run_once),
+        Probe(SANDBOX_PYTHON, lambda: _sandbox_run(runner, _script(Language.PYTHON))),
+        Probe(API_SAVE, api.save_task),
+    ]
+    if Language.BASH in runner.available_languages:
+        probes.append(Probe(SANDBOX_BARE, lambda: _sandbox_run(runner, _script())))
+    return probes
 
 
 def _local_runner() -> LocalSandboxRunner:
@@ -317,13 +352,48 @@ def _script(language: Language = Language.BASH) -> RunRequest:
     )
 
 
-def _sandbox_run(runner: LocalSandboxRunner, request: RunRequest) -> None:
+def _sandbox_run(runner: LocalSandboxRunner, request: RunRequest) -> RunResult:
     result = runner.run(request)
     if result.verdict is not Verdict.PASSED:
         raise BenchmarkError(
             f"the sandbox gave {result.verdict.value} for a {request.kind} run that passes: "
             f"{result.user_code_output[:1000]}{result.tests_output[:1000]}"
         )
+    return result
+
+
+class _SandboxTask:
+    """The task in the sandbox, in this process, keeping the runner's own `duration_ms` of each
+    run (its stages only: no slot lock, no thread start) to set beside the server's."""
+
+    def __init__(self, runner: LocalSandboxRunner, request: RunRequest) -> None:
+        self._runner = runner
+        self._request = request
+        self._durations_ms: list[int] = []
+
+    def run_once(self) -> None:
+        self._durations_ms.append(_sandbox_run(self._runner, self._request).duration_ms)
+
+    def durations(self, last: int) -> Timings:
+        return Timings(tuple(ms / 1000 for ms in self._durations_ms[-last:]))
+
+
+def _recorded_durations(database_url: str, last: int) -> Timings | None:
+    """`duration_ms` of the sequential user's last task runs as the server logged them: the
+    same stages, run by a gunicorn worker. None if the log holds none."""
+    engine = create_engine(DatabaseUrl.parse(database_url))
+    try:
+        with engine.connect() as connection:
+            durations = connection.execute(
+                select(attempts.c.duration_ms)
+                .where(attempts.c.user_id == SEQUENTIAL_USER, attempts.c.item_kind == "task")
+                .order_by(attempts.c.attempt_id.desc())
+                .limit(last)
+            ).scalars()
+            seconds = tuple(ms / 1000 for ms in durations)
+    finally:
+        engine.dispose()
+    return Timings(seconds) if seconds else None
 
 
 class _Api:
@@ -341,6 +411,9 @@ class _Api:
 
     def save_task(self) -> None:
         self._post("save_task")
+
+    def close(self) -> None:
+        self._session.close()
 
     def _post(self, endpoint: str) -> requests.Response:
         url = f"{self._server.base_url}/{endpoint}?user_id={SEQUENTIAL_USER}"
@@ -443,7 +516,9 @@ class _Load:
             return Answer(time.perf_counter() - started, None, None, f"no answer: {error}")
         seconds = time.perf_counter() - started
         if answer.status_code != 200:
-            return Answer(seconds, answer.status_code, None, f"{answer.status_code}: {answer.text}")
+            return Answer(
+                seconds, answer.status_code, None, f"{answer.status_code}: {answer.text[:500]}"
+            )
         try:
             status_code = answer.json().get("status_code")
         except (requests.JSONDecodeError, AttributeError):
@@ -492,7 +567,7 @@ def _sequential_report(rounds: Rounds, repeat: int) -> Table:
     return table
 
 
-def _breakdown_report(timings: dict[str, Timings]) -> Table:
+def _breakdown_report(timings: dict[str, Timings], stages: StageDurations) -> Table:
     """The overhead taken apart: medians of the smaller runs, and differences of medians."""
     table = Table(title="Where the overhead goes (medians)")
     table.add_column("Part", no_wrap=True)
@@ -528,10 +603,29 @@ def _breakdown_report(timings: dict[str, Timings]) -> Table:
         "sandbox only - host baseline",
     )
     table.add_row(
-        "HTTP + JSON + database",
-        _signed(timings[API].median - timings[SANDBOX].median),
-        "HTTP API - sandbox only (gunicorn, Falcon, catalogue, record_task_run on SQLite)",
+        "the task's stages, in this process",
+        format_seconds(stages.in_process.median),
+        "the runner's own duration_ms of the sandbox-only runs (no slot lock, no thread start)",
     )
+    api = timings[API].median
+    if stages.in_server is None:
+        table.add_row(
+            "HTTP + JSON + database",
+            _signed(api - timings[SANDBOX].median),
+            "HTTP API - sandbox only",
+        )
+    else:
+        table.add_row(
+            "the task's stages, in a gunicorn worker",
+            format_seconds(stages.in_server.median),
+            "duration_ms of the API's runs, from the server's attempts log",
+        )
+        table.add_row(
+            "HTTP + JSON + database + run start",
+            _signed(api - stages.in_server.median),
+            "HTTP API - the line above: gunicorn, Falcon, catalogue, slot lock and thread "
+            "start, the run's writes on SQLite",
+        )
     table.add_row(
         "  save_task through the API",
         format_seconds(timings[API_SAVE].median),
@@ -569,7 +663,7 @@ def _load_report(
         f"{load.runs_per_second:.1f}",
         format_seconds(latency.median) if latency else "-",
         format_seconds(latency.p99) if latency else "-",
-        f"[yellow]{load.busy}[/]" if load.busy else "0",
+        f"[yellow]{load.busy_answers}[/]" if load.busy_answers else "0",
         f"[red]{failed}[/]" if failed else "0",
         f"{load.busy_cpu_s / (load.elapsed_s * cores):.0%}",
     )
