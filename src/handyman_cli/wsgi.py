@@ -4,10 +4,10 @@ environment that `handyman serve` (or a gunicorn config such as examples/gunicor
 `gunicorn handyman_cli.wsgi:application` works as well as `handyman serve`.
 
 Each worker fails, at start, the runs left active by workers that are gone (a crash, a kill),
-and on SIGTERM lets its runs finish for up to `RUN_GRACE_SECONDS` before stopping and recording
-them; gunicorn's own grace (30 s in `handyman serve`) must be longer, or the worker is killed
-before it has recorded anything. Whatever is still running when the worker exits is stopped
-and recorded then.
+and on SIGTERM lets its runs finish for up to HANDYMAN_RUN_GRACE_SECONDS (20 s by default)
+before stopping and recording them; gunicorn's own grace (30 s in `handyman serve`) must be
+longer, or the worker is killed before it has recorded anything. A worker that exits otherwise
+gives its runs the same grace on the way out.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from handyman_http.settings import Settings
 from handyman_store.database import DatabaseUrl, create_engine, default_database_url
 from handyman_store.store import Store
 
-RUN_GRACE_SECONDS = 20.0
+RUN_GRACE_VARIABLE = "HANDYMAN_RUN_GRACE_SECONDS"
+DEFAULT_RUN_GRACE_SECONDS = 20.0
 """How long running runs may go on after SIGTERM before they are stopped."""
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(process)d] [%(request_id)s] %(name)s: %(message)s"
 
@@ -65,18 +66,32 @@ def build_application(environ: Mapping[str, str] = os.environ) -> WsgiApp:
         logging.getLogger("handyman.runs").exception(
             "could not fail the runs interrupted by a restart; readers will, once they are stale"
         )
-    finish_runs_on_exit(services.run_tracker)
+    finish_runs_on_exit(services.run_tracker, run_grace_seconds(environ))
     return create_app(services)
 
 
-def finish_runs_on_exit(tracker: RunTracker) -> None:
-    """On SIGTERM (gunicorn's graceful stop), runs get `RUN_GRACE_SECONDS` to end while the
-    worker finishes its requests; at exit, whatever still runs is stopped and recorded.
+def run_grace_seconds(environ: Mapping[str, str]) -> float:
+    value = environ.get(RUN_GRACE_VARIABLE, "")
+    if not value:
+        return DEFAULT_RUN_GRACE_SECONDS
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"{RUN_GRACE_VARIABLE} must be a number of seconds, not {value!r}")
+    return seconds
+
+
+def finish_runs_on_exit(tracker: RunTracker, grace_seconds: float) -> None:
+    """On SIGTERM (gunicorn's graceful stop) the runs' grace starts while the worker finishes
+    its requests; at exit the worker waits for the end of that grace, stops what still runs
+    and records it.
 
     gunicorn installs its worker's SIGTERM handler before it loads the application, so the
     handler found here is chained, not replaced. Elsewhere (no handler of Python's own, or not
-    the main thread) only the exit hook is installed."""
-    atexit.register(tracker.shutdown, 0.0)
+    the main thread) only the exit hook is installed, and the grace starts at exit."""
+    atexit.register(tracker.shutdown, grace_seconds)
     if threading.current_thread() is not threading.main_thread():
         return
     previous = signal.getsignal(signal.SIGTERM)
@@ -85,7 +100,7 @@ def finish_runs_on_exit(tracker: RunTracker) -> None:
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
         threading.Thread(
-            target=tracker.shutdown, args=(RUN_GRACE_SECONDS,), name="run-shutdown", daemon=True
+            target=tracker.shutdown, args=(grace_seconds,), name="run-shutdown", daemon=True
         ).start()
         previous(signum, frame)
 

@@ -14,7 +14,8 @@ Decisions, and why:
 - **Lost workers.** A run whose worker died stays active on record with a heartbeat that no
   longer moves. At start-up a worker fails the runs of dead processes of its own host and every
   run not heard of for `stale_after`; readers and the pulse do the latter too, so no run stays
-  `running` for ever even where no worker restarts.
+  `running` for ever even where no worker restarts. Heartbeats are written with the writer's
+  clock and judged with the reader's, so the hosts' clocks must agree to within seconds (NTP).
 - **Concurrency.** Runs started through the API run on a thread each; the runner's own limit
   (the sandbox's host slots) bounds them, and `max_background_runs` bounds them for runners that
   have none (the remote client).
@@ -109,6 +110,7 @@ class RunTracker:
         self._pulse_thread: threading.Thread | None = None
         self._last_sweep = time.monotonic()
         self._closing = False
+        self._shutdown_deadline: float | None = None
         self._stop_everything_because: str | None = None
 
     # --- running ------------------------------------------------------------------------
@@ -220,11 +222,15 @@ class RunTracker:
 
     def shutdown(self, grace_seconds: float) -> None:
         """Refuses new runs, waits up to `grace_seconds` for the running ones to end, then stops
-        the rest and records them `stopped`. Safe to call more than once."""
+        the rest and records them `stopped`. Safe to call more than once, from several threads:
+        the first call's deadline holds for every later one (a SIGTERM starts the grace, the
+        exit hook then waits for the same deadline rather than cutting it short)."""
         with self._lock:
             self._closing = True
             running = list(self._active.values())
-        deadline = time.monotonic() + grace_seconds
+            if self._shutdown_deadline is None:
+                self._shutdown_deadline = time.monotonic() + grace_seconds
+            deadline = self._shutdown_deadline
         for active in running:
             active.ended.wait(max(0.0, deadline - time.monotonic()))
         with self._lock:

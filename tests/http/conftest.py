@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import functools
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from attrs import define, field
+from attrs import define, field, frozen
 from falcon import testing
 from sqlalchemy import Engine, MetaData, select
 
@@ -54,14 +55,22 @@ EXAMPLE = ExampleId("example_for_playground_001")
 """A playground example of CHAPTER_1."""
 
 
+@frozen
+class Slow:
+    """A scripted answer given only after `seconds`: a run still going when the test looks."""
+
+    result: RunResult
+    seconds: float
+
+
 @define
 class ScriptedRunner:
     """Answers every run with the next scripted result (default: passed) and keeps the requests."""
 
-    results: list[RunResult | Exception] = field(factory=list)
+    results: list[RunResult | Exception | Slow] = field(factory=list)
     requests: list[RunRequest] = field(factory=list)
 
-    def answer(self, *results: RunResult | Exception) -> None:
+    def answer(self, *results: RunResult | Exception | Slow) -> None:
         self.results.extend(results)
 
     def run(self, request: RunRequest) -> RunResult:
@@ -69,6 +78,9 @@ class ScriptedRunner:
         if not self.results:
             return RunResult(Verdict.PASSED, user_code_output="ok\n")
         result = self.results.pop(0)
+        if isinstance(result, Slow):
+            time.sleep(result.seconds)
+            return result.result
         if isinstance(result, Exception):
             raise result
         return result

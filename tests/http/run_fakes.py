@@ -174,6 +174,11 @@ class Worker:
     def list(
         self, *, user_id: int | str | None = 7, admin: bool = False, **query: str
     ) -> testing.Result:
+        return self.list_with(query, user_id=user_id, admin=admin)
+
+    def list_with(
+        self, query: dict[str, str], *, user_id: int | str | None = 7, admin: bool = False
+    ) -> testing.Result:
         return self.client.simulate_get(
             "/api/v1/runs", params=_params(user_id, **query), headers=_headers(admin)
         )

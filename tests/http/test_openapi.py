@@ -31,7 +31,7 @@ from handyman_http.services import Services
 from handyman_http.settings import Settings
 from handyman_store.store import Store
 from tests.conftest import PROJECT_ROOT
-from tests.http.conftest import ADMIN_TOKEN, Api, build_api
+from tests.http.conftest import ADMIN_TOKEN, Api, Slow, build_api
 
 DOCUMENT = openapi_document()
 DOCUMENT_URI = "urn:handyman:openapi.json"
@@ -154,6 +154,9 @@ class Call:
     body: dict[str, Any] = field(factory=dict)
     user_id: int | None = USER
     admin: bool = False
+    query: dict[str, str] = field(factory=dict)
+    answers: tuple[RunResult | Exception | Slow, ...] = ()
+    """What the runner answers this call's runs (primed just before it)."""
 
 
 @frozen
@@ -172,6 +175,9 @@ class Exchange:
     setup: tuple[Call, ...] = ()
     answers: tuple[RunResult | Exception, ...] = ()
     settings: Settings | None = None
+    query: dict[str, str] = field(factory=dict)
+    path_parameters: dict[str, str] = field(factory=dict)
+    """Fill the `{name}`s of `path`; a setup call's JSON answer fills those left."""
     expect: Callable[[Any], bool] = lambda body: True
     """Proves the exchange reached the branch it is named for."""
 
@@ -246,6 +252,11 @@ EXAMPLE_TASK = f"{CHAPTER}_task_0000"
 MERGE = {"cur_user_id": USER, "old_user_id": OTHER_USER}
 SPLIT = {"cur_user_id": USER, "new_user_id": OTHER_USER}
 FAILED_TESTS = RunResult(Verdict.TESTS_FAILED, user_code_output="42\n", tests_output="wrong\n")
+RUNS = "/api/v1/runs"
+RUN = RUNS + "/{run_id}"
+STOP_RUN = RUN + "/stop"
+SCRIPT = {"language": "bash", "source": "echo hi"}
+START_RUN = Call(RUNS, SCRIPT, query={"wait": "true"})
 
 # fmt: off
 EXCHANGES: tuple[Exchange, ...] = (
@@ -455,6 +466,44 @@ EXCHANGES: tuple[Exchange, ...] = (
     Exchange("an unknown example for the playground", "/inject_playground_code",
              {"task_id": EXAMPLE_TASK, "solution_text": CODE, "example_id": "nope"}, USER,
              status=404),
+    # tracked runs
+    Exchange("starting a run", RUNS, SCRIPT, USER, status=201, expect=has_keys("run_id")),
+    Exchange("starting a run and waiting for its end", RUNS, SCRIPT, USER,
+             query={"wait": "true"}, expect=has(status="finished", verdict="passed")),
+    Exchange("a run that times out", RUNS, SCRIPT, USER, query={"wait": "true"},
+             answers=(RunResult(Verdict.TIMEOUT),), expect=has(status="timed_out")),
+    Exchange("a run the runner could not run", RUNS, SCRIPT, USER, query={"wait": "true"},
+             answers=(RunnerUnavailable(),), expect=has(status="failed", verdict=None)),
+    Exchange("the admin starting a run for nobody", RUNS, SCRIPT, admin=True, status=201,
+             expect=has(owner=None)),
+    Exchange("a run in an unknown language", RUNS, {**SCRIPT, "language": "cobol"}, USER,
+             status=400, expect=names_field("language")),
+    Exchange("a run without a user", RUNS, SCRIPT, status=400, expect=names_field("user_id")),
+    Exchange("a run with a body over the limit", RUNS, raw=TOO_LARGE, user_id=USER,
+             status=413),
+    Exchange("the user's runs", RUNS, method="get", user_id=USER, setup=(START_RUN,),
+             expect=has(total=1)),
+    Exchange("every user's runs", RUNS, method="get", admin=True,
+             setup=(START_RUN, Call(RUNS, SCRIPT, OTHER_USER)), expect=has(total=2)),
+    Exchange("runs with a bad page size", RUNS, method="get", user_id=USER,
+             query={"limit": "0"}, status=400, expect=names_field("limit")),
+    Exchange("a run", RUN, method="get", user_id=USER, setup=(START_RUN,),
+             expect=has(owner=USER)),
+    Exchange("a run of another user", RUN, method="get", user_id=OTHER_USER,
+             setup=(START_RUN,), status=403),
+    Exchange("an unknown run", RUN, method="get", user_id=USER,
+             path_parameters={"run_id": "0" * 32}, status=404),
+    Exchange("a malformed run id", RUN, method="get", user_id=USER,
+             path_parameters={"run_id": "nope"}, status=400, expect=names_field("run_id")),
+    Exchange("stopping a run", STOP_RUN, user_id=USER,
+             setup=(Call(RUNS, SCRIPT, answers=(Slow(RunResult(Verdict.PASSED), 2.0),)),),
+             expect=has(stop_requested=True)),
+    Exchange("stopping a run that has ended", STOP_RUN, user_id=USER,
+             setup=(Call(RUNS, SCRIPT, query={"wait": "true"}),), status=409),
+    Exchange("stopping another user's run", STOP_RUN, user_id=OTHER_USER, setup=(START_RUN,),
+             status=403),
+    Exchange("stopping an unknown run", STOP_RUN, user_id=USER,
+             path_parameters={"run_id": "0" * 32}, status=404),
     # service endpoints, methods and tokens
     Exchange("health", "/health", method="get", expect=has(status="ok", runner="configured")),
     Exchange("the metrics", "/metrics", method="get"),
@@ -481,28 +530,43 @@ EXCHANGES: tuple[Exchange, ...] = (
 
 
 def _perform(api: Api, exchange: Exchange) -> testing.Result:
+    answered: dict[str, Any] = {}
     for call in exchange.setup:
-        prepared = api.post(call.path, call.body, user_id=call.user_id, admin=call.admin)
-        assert prepared.status_code == 200, (call, prepared.text)
+        api.runner.answer(*call.answers)
+        prepared = api.post(
+            call.path, call.body, user_id=call.user_id, admin=call.admin, params=call.query
+        )
+        assert prepared.status_code in (200, 201), (call, prepared.text)
+        if isinstance(prepared.json, dict):
+            answered.update(prepared.json)
     api.runner.answer(*exchange.answers)
+    path = exchange.path.format_map({**answered, **exchange.path_parameters})
     if exchange.method == "post":
         return api.post(
-            exchange.path,
+            path,
             exchange.body,
             user_id=exchange.user_id,
             admin=exchange.admin,
             headers=exchange.headers,
             raw=exchange.raw,
+            params=exchange.query,
         )
     headers = dict(exchange.headers or {})
     if exchange.admin:
         headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
-    return api.client.simulate_request(exchange.method.upper(), exchange.path, headers=headers)
+    params = dict(exchange.query)
+    if exchange.user_id is not None:
+        params["user_id"] = str(exchange.user_id)
+    return api.client.simulate_request(
+        exchange.method.upper(), path, headers=headers, params=params
+    )
 
 
 @pytest.mark.parametrize("exchange", EXCHANGES, ids=lambda exchange: exchange.name)
 def test_the_answer_is_the_one_the_document_declares(exchange: Exchange, engine: Engine) -> None:
-    result = _perform(build_api(engine, exchange.settings), exchange)
+    api = build_api(engine, exchange.settings)
+    result = _perform(api, exchange)
+    api.finish_runs()
     assert result.status_code == exchange.status, result.text
     assert_documented(result, exchange.path, exchange.method)
     body = result.json if result.headers["Content-Type"].startswith("application/json") else None
@@ -533,7 +597,9 @@ def _successful_requests() -> list[Any]:
     requests = [
         (exchange.name, exchange.path, exchange.body or {})
         for exchange in EXCHANGES
-        if exchange.status == 200 and exchange.method == "post"
+        if exchange.status == 200
+        and exchange.method == "post"
+        and "requestBody" in DOCUMENT["paths"][exchange.path]["post"]
     ] + [
         (f"setup of {exchange.name}", call.path, call.body)
         for exchange in EXCHANGES

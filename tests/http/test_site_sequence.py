@@ -36,11 +36,11 @@ from tests.http.live_server import (
     LiveServer,
     Site,
     fake_watchman,
-    free_port,
     running_server,
     serve_command,
     server_environment,
 )
+from tests.loopback import free_port
 from tests.postgres_server import DatabaseFactory
 
 pytestmark = pytest.mark.slow
