@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import json
 
+from handyman_core.errors import InvalidInput
+
+INVALID_UNICODE = "contains invalid Unicode (a lone surrogate escape)"
+
 
 def is_storable(value: object) -> bool:
     """Whether a parsed JSON value encodes as UTF-8 (every string in it, keys included)."""
@@ -20,4 +24,11 @@ def printable_name(key: str) -> str:
     return key.encode("utf-8", "replace").decode("utf-8")
 
 
-INVALID_UNICODE = "contains invalid Unicode (a lone surrogate escape)"
+def check_storable_text(value: str, field: str) -> str:
+    """Text both databases store alike: no NUL (PostgreSQL text cannot hold it) and no lone
+    surrogate (no UTF-8 encoder accepts it)."""
+    if "\x00" in value:
+        raise InvalidInput.field(field, "must not contain NUL characters")
+    if not is_storable(value):
+        raise InvalidInput.field(field, INVALID_UNICODE)
+    return value

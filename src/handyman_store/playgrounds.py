@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, select
 
-from handyman_core.errors import InvalidInput
+from handyman_core.unicode_text import check_storable_text
 from handyman_store.schema import playgrounds
 from handyman_store.upsert import conflict_insert, primary_key
 
@@ -26,8 +26,7 @@ def save_playground(
 ) -> None:
     """Create or overwrite a playground. Its creator (`user_id`, None for anonymous) and
     creation time stay those of the first save."""
-    if "\x00" in code:
-        raise InvalidInput.field("user_code", "must not contain NUL characters")
+    check_storable_text(code, "user_code")
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("the time of a playground save must be timezone-aware")
     moment = now.astimezone(UTC)

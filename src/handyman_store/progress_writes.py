@@ -15,7 +15,6 @@ from attrs import frozen
 from sqlalchemy import Connection, Engine, Table
 
 from handyman_core.completion import all_chapters_completed, all_tasks_completed
-from handyman_core.errors import InvalidInput
 from handyman_core.ids import (
     ChapterId,
     CourseId,
@@ -37,6 +36,7 @@ from handyman_core.transitions import (
     decide_course_update,
     no_action_chapter,
 )
+from handyman_core.unicode_text import check_storable_text
 from handyman_store.attempt_log import ItemKind, log_attempt
 from handyman_store.database import user_write_lock
 from handyman_store.progress_reads import (
@@ -213,10 +213,9 @@ def update_chapter_status(
 
 
 def _check_storable(code: str) -> None:
-    """PostgreSQL text cannot hold NUL; refusing it here keeps both databases alike and turns a
-    driver error into the client's mistake it is."""
-    if "\x00" in code:
-        raise InvalidInput.field("solution_text", "must not contain NUL characters")
+    """Refusing what a database cannot store keeps both databases alike and turns a driver
+    error into the client's mistake it is."""
+    check_storable_text(code, "solution_text")
 
 
 def _write_task(connection: Connection, user_id: int, task_id: TaskId, item: ItemProgress) -> None:
