@@ -73,7 +73,7 @@ def _without_nul(item: ItemProgress) -> ItemProgress:
 progress_over_catalogue = strategies.user_progress(
     CATALOGUE_COURSES, CATALOGUE_CHAPTERS, CATALOGUE_TASKS, CATALOGUE_PROJECTS
 ).map(storable)
-codes = st.text(alphabet=st.characters(exclude_characters="\x00"), max_size=8)
+codes = st.text(alphabet=strategies.STORABLE_CHARACTERS, max_size=8)
 
 
 @pytest.fixture
