@@ -11,12 +11,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 
 import requests
 from attrs import frozen
@@ -33,6 +31,7 @@ from bench.handyman_server import RunningServer, ServerOptions, handyman_server
 from bench.machine import describe_machine
 from bench.measure import format_seconds, timed
 from bench.postgres import describe_server, postgres_server
+from bench.report_run import run_report
 from bench.wrk import Request, WrkResult, run_wrk, write_script, wrk_path
 from handyman_store.catalogue_import import import_catalogue
 from handyman_store.database import create_engine
@@ -51,25 +50,18 @@ class EndpointResult:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else 150)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        results = _run(args, console)
-    except BenchmarkError as error:
-        console.print(f"[bold red]bench.http:[/] {error}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[yellow]bench.http: interrupted; server and database stopped[/]")
-        return 130
+    return run_report(
+        "bench.http", "server and database stopped", lambda console: _report_all(args, console)
+    )
+
+
+def _report_all(args: argparse.Namespace, console: Console) -> int:
+    results = _run(args, console)
     failed = [entry.endpoint.name for entry in results if entry.result.errors_4xx_5xx]
     if failed:
         console.print(f"[bold red]Error answers from {', '.join(failed)}: the run is invalid.[/]")
         return 1
     return 0
-
-
-def _interrupt(_signal: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:

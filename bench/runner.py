@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 
 import requests
 from attrs import frozen
@@ -39,6 +37,7 @@ from bench.errors import BenchmarkError
 from bench.handyman_server import RunningServer, ServerOptions, handyman_server
 from bench.machine import busy_cpu_seconds, describe_machine
 from bench.measure import Timings, format_seconds, timed
+from bench.report_run import run_report
 from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult, Verdict
 from handyman_core.solution import decode_submitted_code
 from handyman_core.task_runs import prepare_task_run
@@ -142,16 +141,11 @@ class LoadResult:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else 150)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        load = _run(args, console)
-    except BenchmarkError as error:
-        console.print(f"[bold red]bench.runner:[/] {error}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[yellow]bench.runner: interrupted; server stopped[/]")
-        return 130
+    return run_report("bench.runner", "server stopped", lambda console: _report(args, console))
+
+
+def _report(args: argparse.Namespace, console: Console) -> int:
+    load = _run(args, console)
     if load.failed:
         console.print(
             f"[bold red]{len(load.failed)} runs under load did not pass "
@@ -159,10 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return 0
-
-
-def _interrupt(_signal: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:

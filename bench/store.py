@@ -31,6 +31,7 @@ from bench.fresh_databases import FreshDatabases, Kind, postgres_databases, sqli
 from bench.machine import describe_machine
 from bench.measure import Timings, format_seconds, timed
 from bench.postgres import describe_server, postgres_server
+from bench.report_run import run_report
 from handyman_core.catalogue import Catalogue
 from handyman_core.course_outline import course_outline
 from handyman_core.ids import CourseId
@@ -62,15 +63,13 @@ class Measurement:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console(width=None if sys.stdout.isatty() else 150)
-    try:
-        _run(args, console)
-    except BenchmarkError as error:
-        console.print(f"[bold red]bench.store:[/] {error}")
-        return 1
-    except KeyboardInterrupt:
-        console.print("[yellow]bench.store: interrupted; databases removed[/]")
-        return 130
+    return run_report(
+        "bench.store", "databases removed", lambda console: _report_all(args, console)
+    )
+
+
+def _report_all(args: argparse.Namespace, console: Console) -> int:
+    _run(args, console)
     return 0
 
 
