@@ -16,16 +16,10 @@ from collections.abc import Mapping
 from attrs import frozen
 
 from handyman_core.errors import InvalidInput, RunnerUnavailable
+from handyman_core.project_tree import parse_project_tree, render_project_tree
 from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult, Verdict
-from handyman_core.task_runs import (
-    PRACTICE_ACTIONS,
-    TASK_TYPES,
-    cmd_line_args_for,
-    parse_project_tree,
-    render_project_tree,
-    strict_json_converter,
-    structure_json,
-)
+from handyman_core.strict_json import STRICT_CONVERTER, structure_json
+from handyman_core.task_runs import PRACTICE_ACTIONS, TASK_TYPES, cmd_line_args_for
 
 CHECK_PATH = "/check"
 PLAYGROUND_PATH = "/playground"
@@ -129,7 +123,7 @@ class _PracticeBody:
 def parse_check_body(body: object) -> RunRequest:
     """A `/check` body as the original Handyman sent it; `source_test` and `cmd_line_args` may
     be absent, every other key is required and unknown keys are ignored."""
-    fields = structure_json(_CONVERTER, body, _CheckBody, "")
+    fields = structure_json(STRICT_CONVERTER, body, _CheckBody, "")
     color, type_check, task_type = _parse_cmd_line_args(fields.cmd_line_args)
     return RunRequest(
         kind=RunKind.TASK,
@@ -143,7 +137,7 @@ def parse_check_body(body: object) -> RunRequest:
 
 
 def parse_playground_body(body: object) -> RunRequest:
-    fields = structure_json(_CONVERTER, body, _PlaygroundBody, "")
+    fields = structure_json(STRICT_CONVERTER, body, _PlaygroundBody, "")
     language = _language(fields.container_type, "container_type")
     tree = parse_project_tree(fields.project, "project")
     if not tree.main_file:
@@ -160,7 +154,7 @@ def parse_playground_body(body: object) -> RunRequest:
 def parse_practice_body(body: object) -> RunRequest:
     """Unlike watchman, which ran any action but `run` as a test, only `run` and `test` are
     accepted. `project_id` must be a string but plays no part in the run."""
-    fields = structure_json(_CONVERTER, body, _PracticeBody, "")
+    fields = structure_json(STRICT_CONVERTER, body, _PracticeBody, "")
     kind = PRACTICE_ACTIONS.get(fields.action)
     if kind is None:
         raise InvalidInput.field("action", "must be 'run' or 'test'")
@@ -259,6 +253,3 @@ def _unavailable(reason: str) -> RunnerUnavailable:
     error = RunnerUnavailable()
     error.add_note(reason)
     return error
-
-
-_CONVERTER = strict_json_converter()

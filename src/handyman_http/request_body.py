@@ -1,7 +1,7 @@
 """Turning a request body into a typed value, with one report naming every bad field.
 
-cattrs does the structuring; its default converter coerces (`"1"` becomes 1), which would let
-bad input through, so this converter accepts only the JSON type each field declares.
+The core's strict converter does the structuring (no coercion: `"1"` is not an int); this module
+adds what only HTTP bodies need: the body itself, and the original's lenient key matching.
 """
 
 from __future__ import annotations
@@ -10,29 +10,12 @@ import json
 from typing import Any, TypeVar, cast
 
 import attrs
-import cattrs
-from cattrs.errors import ClassValidationError
 
 from handyman_core.errors import InvalidInput
+from handyman_core.strict_json import STRICT_CONVERTER, structure_json
 from handyman_core.unicode_text import INVALID_UNICODE, is_storable, printable_name
 
 T = TypeVar("T")
-
-converter = cattrs.Converter(forbid_extra_keys=False)
-
-
-def _strict(expected: type, description: str) -> Any:
-    def structure(value: object, _: type) -> object:
-        if type(value) is not expected:
-            raise TypeError(f"must be {description}")
-        return value
-
-    return structure
-
-
-converter.register_structure_hook(str, _strict(str, "a string"))
-converter.register_structure_hook(bool, _strict(bool, "a boolean"))
-converter.register_structure_hook(int, _strict(int, "an integer"))
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
@@ -72,21 +55,4 @@ def structure_body(document: dict[str, Any], cls: type[T]) -> T:
         if name is None or value is None or (name != key and name in document):
             continue
         cleaned[name] = value
-    try:
-        return converter.structure(cleaned, cls)
-    except ClassValidationError as error:
-        raise InvalidInput(_field_problems(error)) from None
-
-
-def _field_problems(error: ClassValidationError) -> dict[str, str]:
-    problems: dict[str, str] = {}
-    with_notes, without_notes = error.group_exceptions()
-    for exception, note in with_notes:
-        name = getattr(note, "name", "body")
-        if isinstance(exception, KeyError):
-            problems[str(name)] = "is required"
-        else:
-            problems[str(name)] = str(exception) or "has the wrong type"
-    for exception in without_notes:
-        problems.setdefault("body", str(exception))
-    return problems
+    return structure_json(STRICT_CONVERTER, cleaned, cls, "")

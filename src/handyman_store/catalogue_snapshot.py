@@ -17,8 +17,7 @@ from handyman_store.catalogue_rows import KINDS, Item, ItemKind
 
 def load_catalogue(connection: Connection) -> Catalogue:
     """Every live (non-retired) item; retired ones stay in the database for their progress rows."""
-    # Kind names are Catalogue's field names. Passing them as Any keywords sidesteps mypy's attrs
-    # plugin, which cannot solve the generic converter of those fields.
+    # Kind names are Catalogue's field names: each kind's live rows fill one field.
     live: dict[str, Any] = {kind.name: _live(connection, kind) for kind in KINDS}
     return Catalogue(**live)
 

@@ -102,10 +102,7 @@ class _Found:
     projects: list[PracticeProject] = Factory(list)
 
     def catalogue(self) -> Catalogue:
-        # attrs' mypy plugin cannot bind the TypeVar of Catalogue's generic `_by_id` converter,
-        # so the constructor is called untyped; the fields themselves stay typed.
-        build: Callable[..., Catalogue] = Catalogue
-        return build(
+        return Catalogue(
             courses=self.courses,
             chapters=self.chapters,
             tasks=self.tasks,

@@ -23,21 +23,23 @@ from handyman_core.catalogue import (
 from handyman_core.errors import InvalidInput, NotFound
 from handyman_core.ids import ChapterId, CourseId, ExampleId, ProjectId, TaskId, course_of_chapter
 from handyman_core.injection import INJECT_ESCAPED_MARKER, INJECT_MARKER
-from handyman_core.run_protocol import Language, RunKind, RunLimits
-from handyman_core.task_runs import (
+from handyman_core.project_tree import (
     MAX_PROJECT_BYTES,
     MAX_PROJECT_DEPTH,
     MAX_PROJECT_ENTRIES,
+    ProjectTree,
+    parse_project_tree,
+    render_project_tree,
+)
+from handyman_core.run_protocol import Language, RunKind, RunLimits
+from handyman_core.task_runs import (
     MISSING_RUN_WRAPPER,
     MISSING_TEST_WRAPPER,
-    ProjectTree,
     cmd_line_args_for,
-    parse_project_tree,
     prepare_playground_injection,
     prepare_playground_run,
     prepare_practice_run,
     prepare_task_run,
-    render_project_tree,
 )
 
 M = INJECT_MARKER

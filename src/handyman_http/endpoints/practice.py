@@ -10,8 +10,9 @@ from attrs import define
 
 from handyman_core import ids
 from handyman_core.errors import InvalidInput, NotFound, RunnerUnavailable
+from handyman_core.project_tree import parse_project_tree
 from handyman_core.status import Status
-from handyman_core.task_runs import parse_project_tree, prepare_practice_run
+from handyman_core.task_runs import prepare_practice_run
 from handyman_core.watchman_protocol import result_body
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.endpoints.tasks import require_verdict
