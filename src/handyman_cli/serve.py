@@ -22,7 +22,12 @@ from gunicorn.config import Config as GunicornConfig
 from handyman_cli.courses_commands import print_import_report, read_folder_or_report, run_import
 from handyman_cli.database_option import resolve_database_url
 from handyman_cli.demo import prepare_demo
-from handyman_cli.runner_choice import RUNNER_VARIABLE, WATCHMAN_URLS_VARIABLE, remote_runner
+from handyman_cli.runner_choice import (
+    RUNNER_KINDS,
+    RUNNER_VARIABLE,
+    WATCHMAN_URLS_VARIABLE,
+    remote_runner,
+)
 from handyman_cli.wsgi import build_application
 from handyman_store.database import create_engine
 from handyman_store.migrate import upgrade
@@ -118,7 +123,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fresh SQLite database with the bundled example course and a printed admin token",
     )
-    parser.add_argument("--runner", choices=("local", "remote", "none"), default="local")
+    parser.add_argument("--runner", choices=RUNNER_KINDS, default="local")
     parser.add_argument(
         "--watchman-url",
         action="append",
