@@ -17,7 +17,12 @@ from handyman_store.migrate import upgrade
 from tests.postgres_server import DatabaseFactory, find_postgres_binaries, running_postgres_server
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REAL_CATALOGUE = PROJECT_ROOT.parent / "shared" / "courses" / "senjun"
+REAL_CATALOGUE = Path(
+    os.environ.get("HANDYMAN_TEST_REAL_CATALOGUE")
+    or PROJECT_ROOT.parent / "shared" / "courses" / "senjun"
+)
+"""Beside the development checkout; HANDYMAN_TEST_REAL_CATALOGUE names it from elsewhere
+(a second worktree, a CI cache)."""
 EXAMPLE_COURSES = PROJECT_ROOT / "examples" / "courses"
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -43,7 +48,7 @@ def real_catalogue_path() -> Path:
     require(
         REAL_CATALOGUE.is_dir(),
         f"the real course catalogue is not at {REAL_CATALOGUE} (it exists only beside the "
-        "project's development checkout)",
+        "project's development checkout; HANDYMAN_TEST_REAL_CATALOGUE names another place)",
     )
     return REAL_CATALOGUE
 

@@ -2,7 +2,8 @@
 
 Everything the request names is looked up in the catalogue before a run is prepared, so nothing
 runs for a task, example or project that does not exist (the original ran first and let the
-database reject the write afterwards). Project trees are checked by
+database reject the write afterwards). inject_playground_code is the one exception: it runs
+nothing, and the site asks it for examples the catalogue does not hold. Project trees are checked by
 `handyman_core.project_tree`.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from handyman_core.catalogue import Catalogue, Course, PracticeProject, Wrappers
+from handyman_core.catalogue import Catalogue, Course, Example, PracticeProject, Task, Wrappers
 from handyman_core.errors import InvalidInput, NotFound
 from handyman_core.ids import (
     ChapterId,
@@ -101,18 +102,21 @@ def prepare_task_run(
 def prepare_playground_injection(
     catalogue: Catalogue, task_id: str, code: str, example_id: str | None = None
 ) -> str:
-    """inject_playground_code's `user_code`. Scene names an example as `<chapter>_task_0000`
-    plus the example id; that task does not exist, so only the chapter and example must."""
+    """inject_playground_code's `user_code`. The site opens every code example of a chapter as
+    the pseudo task `<chapter>_task_0000`, with the example's id only for numbered examples, and
+    some chapter texts name example folders that do not exist. So, like the original, only the
+    chapter must be live. The playground wrapper of the named example (or, without an example
+    id, of the task) is used when there is one, else the course's fallback, else the code is
+    answered unchanged. Nothing runs, so an unknown example or task costs nothing."""
     chapter_id, _ = _chapter_and_language(task_id)
-    if example_id:
-        if catalogue.chapter(chapter_id) is None:
-            raise NotFound(f"Unknown chapter {chapter_id}")
-        own = _example_wrappers(catalogue, chapter_id, example_id).playground
-    else:
-        task = catalogue.task(task_id)
-        if task is None:
-            raise NotFound(f"Unknown task {task_id}")
-        own = task.wrappers.playground
+    if catalogue.chapter(chapter_id) is None:
+        raise NotFound(f"Unknown chapter {chapter_id}")
+    item: Example | Task | None = (
+        catalogue.example(chapter_id, parse_example_id(example_id))
+        if example_id
+        else catalogue.task(task_id)
+    )
+    own = item.wrappers.playground if item is not None else None
     return inject_playground(_own_or(own, _fallbacks(catalogue, chapter_id).playground), code)
 
 

@@ -332,8 +332,11 @@ ENDPOINTS: tuple[LegacyEndpoint, ...] = (
         tag="playground",
         summary="Wrap the learner's code for the playground",
         description=(
-            "Puts the code into the task's or example's playground wrapper (or the course "
-            "fallback); without a wrapper the code comes back unchanged."
+            "Puts the code into the example's playground wrapper when `example_id` is sent, "
+            "else the task's, else the course's fallback; without any wrapper the code comes "
+            "back unchanged. The site sends every code example as `<chapter_id>_task_0000`, so "
+            "any task id of a live chapter is answered, an unknown example id or task included; "
+            "only an unknown chapter or course is a 404."
         ),
         user=UserParameter.REQUIRED,
         request="PlaygroundInjection",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from handyman_core.catalogue import (
@@ -22,7 +22,7 @@ from handyman_core.catalogue import (
 )
 from handyman_core.errors import InvalidInput, NotFound
 from handyman_core.ids import ChapterId, CourseId, ExampleId, ProjectId, TaskId, course_of_chapter
-from handyman_core.injection import INJECT_ESCAPED_MARKER, INJECT_MARKER
+from handyman_core.injection import INJECT_ESCAPED_MARKER, INJECT_MARKER, inject_playground
 from handyman_core.project_tree import (
     MAX_PROJECT_BYTES,
     MAX_PROJECT_DEPTH,
@@ -298,16 +298,81 @@ def test_playground_injection_of_an_example_in_an_unknown_chapter_is_not_found()
         )
 
 
-def test_playground_injection_of_an_unknown_example_is_not_found() -> None:
+def test_playground_injection_of_a_task_in_an_unknown_chapter_is_not_found() -> None:
     with pytest.raises(NotFound):
-        prepare_playground_injection(
-            CATALOGUE, "python_chapter_0010_task_0000", "x", "example_for_playground_404"
-        )
+        prepare_playground_injection(CATALOGUE, "rust_chapter_0990_task_0010", "x")
 
 
-def test_playground_injection_of_an_unknown_task_is_not_found() -> None:
+def test_playground_injection_of_an_unknown_example_falls_back_to_the_course() -> None:
+    """Chapter texts name example folders that do not exist; the original answered anyway."""
+    code = prepare_playground_injection(
+        CATALOGUE, "rust_chapter_0020_task_0000", "let a = 1;", "example_for_playground_404"
+    )
+    assert code == "let a = 1;\n\nfn main() {}"
+
+
+def test_playground_injection_of_an_unknown_example_without_a_fallback_is_the_code() -> None:
+    code = prepare_playground_injection(
+        CATALOGUE, "python_chapter_0010_task_0000", "x = 1", "example_for_playground_404"
+    )
+    assert code == "x = 1"
+
+
+def test_an_examples_missing_playground_wrapper_falls_back_to_the_course_not_the_task() -> None:
+    catalogue = Catalogue(
+        courses=(course("rust", Wrappers(playground=f"course {M}")),),
+        chapters=(chapter("rust_chapter_0020"),),
+        tasks=(task("rust_chapter_0020_task_0010", playground=f"task {M}"),),
+        examples=(example("rust_chapter_0020", "example_for_playground_001"),),
+    )
+    code = prepare_playground_injection(
+        catalogue, "rust_chapter_0020_task_0010", "x", "example_for_playground_001"
+    )
+    assert code == "course x"
+
+
+def test_playground_injection_of_the_sites_plain_example_uses_the_course_fallback() -> None:
+    """A plain `{.example_for_playground}` block comes as `<chapter>_task_0000` and no example."""
+    code = prepare_playground_injection(CATALOGUE, "rust_chapter_0020_task_0000", "let a = 1;")
+    assert code == "let a = 1;\n\nfn main() {}"
+
+
+def test_playground_injection_of_the_sites_plain_example_without_a_fallback_is_the_code() -> None:
+    assert prepare_playground_injection(CATALOGUE, "python_chapter_0010_task_0000", "x") == "x"
+
+
+@given(
+    st.sampled_from([c.id for c in CATALOGUE.chapters]),
+    st.integers(0, 9999),
+    st.one_of(st.just(""), st.from_regex(r"[a-z0-9_]{1,20}", fullmatch=True)),
+    st.text(),
+)
+def test_playground_injection_answers_for_any_task_and_example_of_a_live_chapter(
+    chapter_id: str, number: int, example_id: str, code: str
+) -> None:
+    """Never refused: the answer is the code put into one of the chapter's playground
+    wrappers or its course's fallback, or the code alone."""
+    result = prepare_playground_injection(
+        CATALOGUE, f"{chapter_id}_task_{number:04}", code, example_id
+    )
+    course_id = course_of_chapter(ChapterId(chapter_id))
+    items = [*CATALOGUE.tasks_of(chapter_id), *CATALOGUE.examples, *CATALOGUE.courses]
+    wrappers = [
+        item.fallbacks.playground if isinstance(item, Course) else item.wrappers.playground
+        for item in items
+        if item.id == course_id or getattr(item, "chapter_id", None) == chapter_id
+    ]
+    assert result in {inject_playground(wrapper, code) for wrapper in [None, *wrappers]}
+
+
+@given(st.integers(0, 9999), st.integers(0, 9999))
+def test_playground_injection_in_a_chapter_not_in_the_catalogue_is_not_found(
+    chapter_number: int, task_number: int
+) -> None:
+    chapter_id = f"python_chapter_{chapter_number:04}"
+    assume(CATALOGUE.chapter(chapter_id) is None)
     with pytest.raises(NotFound):
-        prepare_playground_injection(CATALOGUE, "python_chapter_0010_task_0000", "x")
+        prepare_playground_injection(CATALOGUE, f"{chapter_id}_task_{task_number:04}", "x")
 
 
 def test_playground_injection_checks_the_container_type() -> None:

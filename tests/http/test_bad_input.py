@@ -323,7 +323,6 @@ def bad_id_cases() -> Iterator[Any]:
 
 UNKNOWN_CHAPTER = "pythonstart_chapter_0990"
 UNKNOWN_TASK = "pythonstart_chapter_0010_task_0990"
-EXAMPLE_TASK = f"{CHAPTER_1}_task_0000"
 
 
 def unknown_id_cases() -> Iterator[Any]:
@@ -343,11 +342,14 @@ def unknown_id_cases() -> Iterator[Any]:
         ("/run_task", "task", {"task_id": UNKNOWN_TASK}),
         ("/run_task", "task-of-unknown-course", {"task_id": "python_chapter_0010_task_0010"}),
         ("/save_task", "task", {"task_id": UNKNOWN_TASK}),
-        ("/inject_playground_code", "task", {"task_id": UNKNOWN_TASK}),
+        ("/inject_playground_code", "chapter", {"task_id": f"{UNKNOWN_CHAPTER}_task_0000"}),
         (
             "/inject_playground_code",
-            "example",
-            {"task_id": EXAMPLE_TASK, "example_id": "example_for_playground_999"},
+            "chapter-of-unknown-course",
+            {
+                "task_id": "python_chapter_0010_task_0000",
+                "example_id": "example_for_playground_001",
+            },
         ),
         ("/run_task", "example", {"example_id": "example_for_playground_999"}),
         ("/get_practice", "project", {"task_id": "pythonstart_nothing"}),

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import json
 
+from attrs import evolve
+
+from handyman_core.catalogue import Catalogue
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import Language, RunKind, RunResult, Verdict
+from handyman_store.catalogue_import import import_catalogue
+from handyman_store.course_folder import read_course_folder
 from tests.conftest import EXAMPLE_COURSES
 from tests.http.conftest import (
     CHAPTER_1,
+    CHAPTER_3,
     COURSE,
     EXAMPLE,
     TASK,
@@ -161,26 +167,93 @@ def test_inject_writes_nothing_and_runs_nothing(api: Api) -> None:
     assert api.runner.requests == []
 
 
-def test_inject_with_an_unknown_example_is_not_found(api: Api) -> None:
+def test_inject_of_a_plain_code_example_answers_the_code(api: Api) -> None:
+    """The site's request for a `{.example_for_playground}` block without a number: the pseudo
+    task `_task_0000` and an empty example id. pythonstart has no playground fallback."""
+    body = inject(api, encoded("print(1)"), task_id=f"{CHAPTER_1}_task_0000")
+    assert body == {"user_code": "print(1)"}
+
+
+def test_inject_with_an_example_the_chapter_lacks_answers_the_code(api: Api) -> None:
+    """Some chapter texts name example folders that do not exist."""
+    body = inject(
+        api,
+        encoded("print(1)"),
+        task_id=f"{CHAPTER_1}_task_0000",
+        example_id="example_for_playground_999",
+    )
+    assert body == {"user_code": "print(1)"}
+
+
+def test_inject_for_a_task_the_chapter_lacks_answers_the_code(api: Api) -> None:
+    assert inject(api, encoded("x"), task_id=f"{CHAPTER_1}_task_0990") == {"user_code": "x"}
+
+
+def test_inject_in_an_unknown_chapter_is_not_found(api: Api) -> None:
+    response = api.post(
+        "/inject_playground_code",
+        {"task_id": f"{COURSE}_chapter_0990_task_0000", "solution_text": encoded("x")},
+        user_id=USER,
+    )
+    assert response.status_code == 404
+
+
+def test_inject_in_an_unknown_course_is_not_found(api: Api) -> None:
     response = api.post(
         "/inject_playground_code",
         {
-            "task_id": f"{CHAPTER_1}_task_0000",
+            "task_id": "python_chapter_0010_task_0000",
             "solution_text": encoded("x"),
-            "example_id": "example_for_playground_999",
+            "example_id": EXAMPLE,
         },
         user_id=USER,
     )
     assert response.status_code == 404
 
 
-def test_inject_for_an_unknown_task_is_not_found(api: Api) -> None:
+def test_inject_in_a_retired_chapter_is_not_found(api: Api) -> None:
+    reading = read_course_folder(EXAMPLE_COURSES)
+    catalogue = reading.catalogue
+    import_catalogue(
+        api.engine,
+        evolve(
+            catalogue,
+            chapters=[c for c in catalogue.chapters if c.id != CHAPTER_3],
+            tasks=[t for t in catalogue.tasks if t.chapter_id != CHAPTER_3],
+            projects=[p for p in catalogue.projects if p.chapter_id != CHAPTER_3],
+        ),
+        "without chapter 3",
+    )
     response = api.post(
         "/inject_playground_code",
-        {"task_id": f"{CHAPTER_1}_task_0990", "solution_text": encoded("x")},
+        {"task_id": f"{CHAPTER_3}_task_0000", "solution_text": encoded("x")},
         user_id=USER,
     )
     assert response.status_code == 404
+
+
+def test_inject_in_a_retired_course_is_not_found(api: Api) -> None:
+    import_catalogue(api.engine, Catalogue(), "no courses")
+    response = api.post(
+        "/inject_playground_code",
+        {"task_id": TASK, "solution_text": encoded("x"), "example_id": ""},
+        user_id=USER,
+    )
+    assert response.status_code == 404
+
+
+def test_inject_refuses_a_traversal_in_the_example_id(api: Api) -> None:
+    response = api.post(
+        "/inject_playground_code",
+        {
+            "task_id": f"{CHAPTER_1}_task_0000",
+            "solution_text": encoded("x"),
+            "example_id": "../../" + EXAMPLE,
+        },
+        user_id=USER,
+    )
+    assert response.status_code == 400
+    assert "example_id" in response.json["fields"]
 
 
 def test_inject_without_a_user_is_a_client_error_naming_user_id(api: Api) -> None:
