@@ -39,9 +39,17 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(name="bench-http")
 def bench_http(session: nox.Session) -> None:
-    """gunicorn + PostgreSQL + wrk on loopback; prints req/s and p50/p99 per endpoint."""
-    session.install("-e", ".[dev]")
+    """gunicorn + PostgreSQL + wrk on loopback: CPU and statements per request, req/s and
+    p50/p99 at 2 and 32 connections, worker memory, start-up; `-- --baseline REF` compares."""
+    session.install("-e", ".[dev]", "py-spy")
     session.run("python", "-m", "bench.http", *session.posargs)
+
+
+@nox.session(name="bench-startup")
+def bench_startup(session: nox.Session) -> None:
+    """`handyman --help` and catalogue imports, wall time; `-- --baseline REF` compares."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench.startup", *session.posargs)
 
 
 @nox.session(name="bench-runner")

@@ -71,6 +71,20 @@ ENDPOINTS = (
         lambda _: {},
     ),
     Endpoint(
+        "course_stats",
+        "POST",
+        "/course_stats",
+        "statistics of the user's course",
+        lambda learner: {"course_id": learner.course_id},
+    ),
+    Endpoint(
+        "get_task",
+        "POST",
+        "/get_task",
+        "the user's current task with its saved code",
+        lambda learner: {"task_id": learner.current_task},
+    ),
+    Endpoint(
         "save_task",
         "POST",
         "/save_task",
@@ -86,5 +100,12 @@ ENDPOINTS = (
             "chapter_id": learner.next_chapter or learner.current_chapter,
             "status": "in_progress",
         },
+    ),
+    Endpoint(
+        "run_task",
+        "POST",
+        "/run_task",
+        "run the user's current task on the stub runner (write: run record, progress, attempt)",
+        lambda learner: {"task_id": learner.current_task, "solution_text": _edited_code(learner)},
     ),
 )

@@ -36,7 +36,10 @@ class ServerOptions:
     threads: int
     work_directory: Path
     runner: str = "none"
-    """`--runner`: "none" for the HTTP benchmark, "local" for runs in the sandbox."""
+    """`--runner`: "none", "local" for runs in the sandbox, "remote" with `watchman_url`."""
+    watchman_url: str | None = None
+    handyman: Path | None = None
+    """The `handyman` command to start (another install's, for a baseline); default: ours."""
 
 
 @frozen
@@ -44,6 +47,8 @@ class RunningServer:
     base_url: str
     command: tuple[str, ...]
     log_path: Path
+    pid: int
+    """gunicorn's master; it leads the process group of its workers."""
 
     def log_tail(self) -> str:
         """The end of the server's log, for a message about a request it got wrong."""
@@ -54,7 +59,7 @@ class RunningServer:
 def handyman_server(options: ServerOptions) -> Iterator[RunningServer]:
     port = free_port()
     command = (
-        *_handyman_command(),
+        *((str(options.handyman),) if options.handyman else _handyman_command()),
         "serve",
         "--database-url",
         options.database_url,
@@ -71,6 +76,8 @@ def handyman_server(options: ServerOptions) -> Iterator[RunningServer]:
         "--port",
         str(port),
     )
+    if options.watchman_url:
+        command += ("--watchman-url", options.watchman_url)
     metrics = options.work_directory / "prometheus"
     metrics.mkdir()
     environment = {name: value for name, value in os.environ.items() if name not in TOKEN_VARIABLES}
@@ -81,7 +88,7 @@ def handyman_server(options: ServerOptions) -> Iterator[RunningServer]:
             command, stdout=log, stderr=subprocess.STDOUT, env=environment, start_new_session=True
         )
     try:
-        server = RunningServer(f"http://127.0.0.1:{port}", command, log_path)
+        server = RunningServer(f"http://127.0.0.1:{port}", command, log_path, process.pid)
         _wait_until_healthy(process, server)
         yield server
     finally:

@@ -4,7 +4,8 @@ private server started for the run and removed after it.
 The private server is the test suite's (tests/postgres_server.py), started with production-like
 settings instead of the suite's: the suite turns fsync and synchronous commit off for speed, but
 commit latency belongs in what a write benchmark measures, and a production server keeps both
-on. shared_buffers is raised so the benchmark's tables fit, as they would on a real server.
+on. shared_buffers is raised so the benchmark's tables fit, as they would on a real server, and
+pg_stat_statements is loaded so that reports can count the statements each request costs.
 Benchmarks only create and drop databases of their own on an external server.
 """
 
@@ -28,6 +29,9 @@ PRODUCTION_LIKE_SETTINGS = {
     "synchronous_commit": "on",
     "full_page_writes": "on",
     "shared_buffers": "256MB",
+    "shared_preload_libraries": "pg_stat_statements",
+    "pg_stat_statements.track_utility": "on",
+    "pg_stat_statements.max": "10000",
 }
 REPORTED_SETTINGS = ("fsync", "synchronous_commit", "shared_buffers")
 

@@ -16,9 +16,12 @@ from bench.errors import BenchmarkError
 INTERRUPTED = 130
 
 
-def run_report(name: str, cleanup_note: str, work: Callable[[Console], int]) -> int:
-    """Runs `work` with a console and returns its exit code (1 on a BenchmarkError)."""
-    console = Console(width=None if sys.stdout.isatty() else 150)
+def run_report(
+    name: str, cleanup_note: str, work: Callable[[Console], int], *, log_width: int = 150
+) -> int:
+    """Runs `work` with a console and returns its exit code (1 on a BenchmarkError). Output that
+    is not a terminal gets `log_width` columns."""
+    console = Console(width=None if sys.stdout.isatty() else log_width)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         return work(console)
