@@ -5,8 +5,9 @@ synthesized /etc of a few files (no shadow, no host accounts), a private /proc a
 Writable: only the size-capped tmpfs mounts /work, /tmp and /dev/shm; the root itself is
 remounted read-only so nothing else can grow. The program runs as uid/gid 65534 in its own
 user, pid, network (loopback only), ipc, uts and cgroup namespaces, with no capabilities, no
-way to create further user namespaces, a new session (no TIOCSTI into a terminal), an empty
-environment apart from a fixed few variables, and rlimits set by `prlimit` just before exec.
+way to create further user namespaces, a seccomp filter (`seccomp_filter`), a new session (no
+TIOCSTI into a terminal), an empty environment apart from a fixed few variables, and rlimits set
+by `prlimit` just before exec.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import PurePosixPath
 from attrs import frozen
 
 from handyman_core.run_protocol import RunLimits
+from handyman_runner.completion import HARNESS_DIR
 from handyman_runner.toolchains import SANDBOX_PATH, SYSTEM_TREES
 
 SANDBOX_UID = 65534
@@ -79,12 +81,16 @@ class HostLayout:
 
 @frozen
 class StageFds:
-    """File descriptors bwrap reads: its status pipe, /etc contents and the work dir's files."""
+    """File descriptors bwrap reads: its status pipe, the seccomp program, /etc contents and the
+    work dir's files."""
 
     status: int
+    seccomp: int
     etc: tuple[tuple[str, int], ...]
     work: tuple[tuple[str, int], ...]
     """(path relative to the work dir, fd)."""
+    harness: tuple[tuple[str, int], ...] = ()
+    """(absolute path under HARNESS_DIR, fd): the test stage's completion harness."""
 
 
 @frozen
@@ -115,6 +121,8 @@ def bwrap_argv(
         HOSTNAME,
         "--json-status-fd",
         str(fds.status),
+        "--seccomp",
+        str(fds.seccomp),
     ]
     for tree in layout.directories:
         argv += ["--ro-bind", tree, tree]
@@ -135,6 +143,10 @@ def bwrap_argv(
         argv += ["--perms", "0755", "--dir", f"{WORK_DIR}/{directory}"]
     for path, fd in fds.work:
         argv += ["--perms", "0644", "--file", str(fd), f"{WORK_DIR}/{path}"]
+    if fds.harness:
+        argv += ["--perms", "0755", "--dir", HARNESS_DIR]
+    for path, fd in fds.harness:
+        argv += ["--perms", "0644", "--ro-bind-data", str(fd), path]
     argv += ["--remount-ro", "/", "--chdir", WORK_DIR]
     argv += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID), "--clearenv"]
     for name, value in ENVIRONMENT:

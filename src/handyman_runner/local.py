@@ -19,9 +19,11 @@ Decisions, and why:
   falling back to a host directory whose total size nothing caps.
 - **Time.** `RunLimits.wall_seconds` bounds the whole run (type check, program and tests share
   it), so a caller can bound its own wait. `cpu_seconds` is RLIMIT_CPU, per process.
-- **Stages.** Each stage gets a fresh sandbox with the run's files, so a stage cannot leave
-  anything behind for the next (the test wrapper holds the learner's code anyway). A stage's
-  exit code comes from bwrap, outside the sandbox, not from anything the program can print.
+- **Stages.** Each stage gets a fresh sandbox with only the files it runs, so a stage cannot
+  leave anything behind for the next, and the program's stages never see the test wrapper. A
+  stage's exit code comes from bwrap, outside the sandbox, not from anything the program can
+  print; a test stage passes only if its completion harness also handed back the stage's
+  nonce (`completion`), so exiting 0 before the checks is a failed test.
 - **Concurrency.** `HostSlots`: at most `max_concurrent_runs` sandboxes per host, counted
   across every worker process; a run waits at most `queue_timeout` for a slot, then the runner
   answers busy (`RunnerUnavailable` with `retry_after`).
@@ -34,8 +36,10 @@ Decisions, and why:
 - **Languages.** python (Debian's /usr/bin/python3; the service's virtualenv stays hidden) and
   bash; see `toolchains` for why the compiled courses are not offered. Asking for another is
   `LanguageUnavailable`, a `RunnerUnavailable`: the request is fine, this host cannot run it.
-- **Not done.** No seccomp filter (namespaces, no capabilities, no user namespaces inside and
-  rlimits are the boundary); `color` is ignored (the environment is fixed).
+- **Seccomp.** Every program runs under `seccomp_filter`'s filter: nothing in the sandbox can
+  reach into another of its processes (bwrap's init holds the exit status bwrap reports), and
+  foreign syscall ABIs kill the program. Without a usable libseccomp the runner does not start.
+- **Not done.** `color` is ignored (the environment is fixed).
 """
 
 from __future__ import annotations
@@ -53,12 +57,15 @@ from attrs import evolve, frozen
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import Language, RunLimits, RunRequest, RunResult, Verdict
 from handyman_runner.bwrap_command import HostLayout, Mounts, cpu_soft_limit
+from handyman_runner.completion import NOT_COMPLETED_NOTE
+from handyman_runner.completion_channel import CompletionChannel
 from handyman_runner.host_slots import HeldSlot, HostSlots
 from handyman_runner.run_output import Channel, RunOutput
 from handyman_runner.run_plan import RunPlan, Stage, StageRole, plan_run
 from handyman_runner.sandbox_config import SandboxConfig, effective_limits
 from handyman_runner.sandbox_errors import INSTALL_HINT, LanguageUnavailable, SandboxUnavailable
 from handyman_runner.sandbox_stage import Launcher, StageEnd, StageOutcome, run_stage
+from handyman_runner.seccomp_filter import sandbox_seccomp_program
 from handyman_runner.stop_signal import StopSignal
 from handyman_runner.subreaper import become_child_subreaper
 from handyman_runner.toolchains import SANDBOX_PATH, discover_toolchains, visible_in_sandbox
@@ -138,6 +145,7 @@ class LocalSandboxRunner:
         host_ids = (self.config.host_uid, self.config.host_gid) if os.geteuid() == 0 else None
         self._launcher = Launcher(
             bwrap=bwrap,
+            seccomp_program=sandbox_seccomp_program(),
             layout=HostLayout.discover(_sandbox_program("prlimit", "util-linux")),
             mounts=Mounts(self.config.work_dir_bytes, self.config.scratch_bytes),
             host_ids=host_ids,
@@ -213,24 +221,22 @@ class LocalSandboxRunner:
         exit_code: int | None = None
         for stage in plan.stages:
             stage_limits = self._stage_limits(stage, limits)
+            completed: bool | None = None
             if stop.is_set():
                 outcome = StageOutcome(StageEnd.STOPPED)
             elif time.monotonic() >= deadline:
                 outcome = StageOutcome(StageEnd.WALL_LIMIT)
             else:
-                outcome = run_stage(
-                    self._launcher,
-                    files=plan.files,
-                    command=stage.argv,
-                    stdin=stage.stdin,
-                    limits=stage_limits,
-                    deadline=deadline,
-                    write_output=functools.partial(output.append, stage.role.channel),
-                    stop=stop,
-                )
+                outcome, completed = self._run_stage(stage, stage_limits, deadline, output, stop)
             judged = judge_stage(
-                stage.role, outcome, output.text(stage.role.channel), cpu_soft_limit(stage_limits)
+                stage.role,
+                outcome,
+                output.text(stage.role.channel),
+                cpu_soft_limit(stage_limits),
+                completed,
             )
+            if judged.cut_short:
+                _append_note(output, stage.role.channel, NOT_COMPLETED_NOTE)
             exit_code = judged.exit_code
             if judged.verdict is Verdict.INTERNAL_ERROR:
                 log.error("the sandbox did not start: %s", outcome.diagnostics.strip())
@@ -242,6 +248,35 @@ class LocalSandboxRunner:
             if judged.verdict is not None:
                 return self._result(judged.verdict, output, started, exit_code, judged.signal)
         return self._result(Verdict.PASSED, output, started, exit_code, None)
+
+    def _run_stage(
+        self, stage: Stage, limits: RunLimits, deadline: float, output: RunOutput, stop: StopSignal
+    ) -> tuple[StageOutcome, bool | None]:
+        """The stage's outcome, and for a stage with a completion harness whether it handed
+        back its nonce."""
+        sandbox = functools.partial(
+            run_stage,
+            self._launcher,
+            files=stage.files,
+            stdin=stage.stdin,
+            limits=limits,
+            deadline=deadline,
+            write_output=functools.partial(output.append, stage.role.channel),
+            stop=stop,
+        )
+        completion = stage.completion
+        if completion is None:
+            return sandbox(command=stage.argv), None
+        channel = CompletionChannel()
+        try:
+            outcome = sandbox(
+                command=completion.command(stage.argv, channel.fds),
+                harness=completion.files,
+                inherited_fds=(channel.fds.nonce, channel.fds.done),
+            )
+            return outcome, channel.completed()
+        finally:
+            channel.close()
 
     def _stage_limits(self, stage: Stage, limits: RunLimits) -> RunLimits:
         if stage.role is StageRole.TYPE_CHECK:
@@ -327,6 +362,13 @@ def _sandbox_program(name: str, package: str) -> str:
     if path is None or not visible_in_sandbox(path):
         raise SandboxUnavailable(f"{name} is not installed under /usr (install {package})")
     return path
+
+
+def _append_note(output: RunOutput, channel: Channel, note: str) -> None:
+    """On a line of its own after what the stage printed."""
+    printed = output.text(channel)
+    separator = "\n" if printed and not printed.endswith("\n") else ""
+    output.append(channel, (separator + note).encode())
 
 
 def _milliseconds_since(started: float) -> int:

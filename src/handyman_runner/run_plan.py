@@ -4,6 +4,10 @@ Stages follow the original's runner scripts: an optional `mypy --strict` (python
 the learner's program (`task`), then the test wrapper (`task_tests`); a `plain_text` task, or
 one without a run source, only runs its tests. A stage's output goes to `user_code_output`
 except the test stage's, which goes to `tests_output`.
+
+Each stage's sandbox holds only the files that stage runs: the program's stages never see the
+test wrapper (it holds the expected answers), and the test stage runs under its language's
+completion harness (`completion`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from attrs import frozen
 from handyman_core.catalogue import ProjectFile
 from handyman_core.errors import InvalidInput
 from handyman_core.run_protocol import Language, RunKind, RunRequest
+from handyman_runner.completion import Completion
 from handyman_runner.run_output import Channel
 from handyman_runner.sandbox_errors import LanguageUnavailable
 from handyman_runner.toolchains import Toolchain
@@ -56,16 +61,25 @@ class SandboxFile:
 class Stage:
     role: StageRole
     argv: tuple[str, ...]
+    files: tuple[SandboxFile, ...]
+    """The work dir of this stage's sandbox."""
     stdin: bytes | None = None
     """None: the stage reads from /dev/null."""
+    completion: Completion | None = None
+    """The harness that proves a test stage ran to the end; None: the exit status decides."""
 
 
 @frozen
 class RunPlan:
-    files: tuple[SandboxFile, ...]
     stages: tuple[Stage, ...]
     note: str = ""
     """Shown at the start of `user_code_output` (e.g. a skipped type check)."""
+
+    @property
+    def largest_work_dir(self) -> int:
+        return max(
+            (sum(len(file.data) for file in stage.files) for stage in self.stages), default=0
+        )
 
 
 def plan_run(
@@ -88,7 +102,7 @@ def plan_run(
         plan = _project_run_plan(request, toolchain)
     else:
         plan = _practice_test_plan(request, toolchain)
-    if sum(len(file.data) for file in plan.files) > max_total_bytes:
+    if plan.largest_work_dir > max_total_bytes:
         raise InvalidInput.field("files", "the files are larger than the sandbox's work dir")
     return plan
 
@@ -96,39 +110,39 @@ def plan_run(
 def _task_plan(request: RunRequest, toolchain: Toolchain, type_checker_available: bool) -> RunPlan:
     if not request.source_test:
         raise InvalidInput.field("source_test", "a task needs its test wrapper")
-    files = [SandboxFile(TESTS_FILE, _utf8(request.source_test))]
+    program = (SandboxFile(TASK_FILE, _utf8(request.source_run)),)
     stages: list[Stage] = []
     note = ""
-    if request.source_run:
-        files.insert(0, SandboxFile(TASK_FILE, _utf8(request.source_run)))
     runs_program = request.task_type == "code" and bool(request.source_run)
     if runs_program and request.type_check and toolchain.language is Language.PYTHON:
         if type_checker_available:
-            stages.append(
-                Stage(
-                    StageRole.TYPE_CHECK,
-                    (toolchain.interpreter, "-m", "mypy", *MYPY_OPTIONS, TASK_FILE),
-                )
-            )
+            mypy = (toolchain.interpreter, "-m", "mypy", *MYPY_OPTIONS, TASK_FILE)
+            stages.append(Stage(StageRole.TYPE_CHECK, mypy, program))
         else:
             note = TYPE_CHECK_SKIPPED_NOTE
     if runs_program:
-        stages.append(
-            Stage(StageRole.RUN, (toolchain.interpreter, TASK_FILE), _stdin(request.stdin))
+        run = (toolchain.interpreter, TASK_FILE)
+        stages.append(Stage(StageRole.RUN, run, program, _stdin(request.stdin)))
+    stages.append(
+        Stage(
+            StageRole.TEST,
+            (toolchain.interpreter, TESTS_FILE),
+            (SandboxFile(TESTS_FILE, _utf8(request.source_test)),),
+            completion=toolchain.completion,
         )
-    stages.append(Stage(StageRole.TEST, (toolchain.interpreter, TESTS_FILE)))
-    return RunPlan(tuple(files), tuple(stages), note)
+    )
+    return RunPlan(tuple(stages), note)
 
 
 def _script_plan(request: RunRequest, toolchain: Toolchain) -> RunPlan:
     if not request.source_run:
         raise InvalidInput.field("source_run", "a script run needs a script")
     return RunPlan(
-        (SandboxFile(SCRIPT_FILE, _utf8(request.source_run)),),
         (
             Stage(
                 StageRole.RUN,
                 (toolchain.interpreter, SCRIPT_FILE, *_arguments(request.cmd_line_args)),
+                (SandboxFile(SCRIPT_FILE, _utf8(request.source_run)),),
                 _stdin(request.stdin),
             ),
         ),
@@ -141,14 +155,15 @@ def _project_run_plan(request: RunRequest, toolchain: Toolchain) -> RunPlan:
     if main_file not in {file.path for file in files}:
         raise InvalidInput.field("main_file", "is not one of the project's files")
     argv = (toolchain.interpreter, main_file, *_arguments(request.cmd_line_args))
-    return RunPlan(files, (Stage(StageRole.RUN, argv, _stdin(request.stdin)),))
+    return RunPlan((Stage(StageRole.RUN, argv, files, _stdin(request.stdin)),))
 
 
 def _practice_test_plan(request: RunRequest, toolchain: Toolchain) -> RunPlan:
     if toolchain.language is not Language.PYTHON:
         raise LanguageUnavailable(request.language)
     files = _project_files(request.files)
-    return RunPlan(files, (Stage(StageRole.TEST, (toolchain.interpreter, "-m", "unittest")),))
+    argv = (toolchain.interpreter, "-m", "unittest")
+    return RunPlan((Stage(StageRole.TEST, argv, files, completion=toolchain.completion),))
 
 
 def _project_files(files: tuple[ProjectFile, ...]) -> tuple[SandboxFile, ...]:

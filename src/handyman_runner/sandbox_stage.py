@@ -35,6 +35,7 @@ from handyman_runner.bwrap_command import (
     StageFds,
     bwrap_argv,
 )
+from handyman_runner.completion import HarnessFile
 from handyman_runner.run_plan import SandboxFile
 from handyman_runner.stop_signal import StopSignal
 
@@ -73,6 +74,8 @@ class Launcher:
     """How this host starts bwrap; one per runner."""
 
     bwrap: str
+    seccomp_program: bytes
+    """The BPF program of `seccomp_filter`, loaded by bwrap before it execs the command."""
     layout: HostLayout
     mounts: Mounts
     host_ids: tuple[int, int] | None
@@ -91,12 +94,20 @@ def run_stage(
     deadline: float,
     write_output: Callable[[bytes], bool],
     stop: StopSignal,
+    harness: Sequence[HarnessFile] = (),
+    inherited_fds: Sequence[int] = (),
 ) -> StageOutcome:
-    """`deadline` is on the `time.monotonic` clock; `write_output` returns False at the cap."""
+    """`deadline` is on the `time.monotonic` clock; `write_output` returns False at the cap.
+    `harness` files are mounted read-only under HARNESS_DIR; `inherited_fds` stay open in the
+    sandbox under their numbers (the caller keeps and closes them)."""
     fds = _OwnedFds()
     try:
+        seccomp_fd = _sealed_memfd("seccomp", launcher.seccomp_program, fds)
         etc_fds = tuple((path, _sealed_memfd(path, data, fds)) for path, data in SYNTHESIZED_ETC)
         work_fds = tuple((file.path, _sealed_memfd("work", file.data, fds)) for file in files)
+        harness_fds = tuple(
+            (file.sandbox_path, _sealed_memfd("harness", file.data, fds)) for file in harness
+        )
         stdin_fd = _sealed_memfd("stdin", stdin, fds) if stdin is not None else None
         status_read, status_write = fds.pipe()
         output_read, output_write = fds.pipe()
@@ -105,7 +116,7 @@ def run_stage(
             layout=launcher.layout,
             mounts=launcher.mounts,
             limits=limits,
-            fds=StageFds(status_write, etc_fds, work_fds),
+            fds=StageFds(status_write, seccomp_fd, etc_fds, work_fds, harness_fds),
             command=command,
         )
         try:
@@ -114,7 +125,12 @@ def run_stage(
                 argv,
                 stdin=subprocess.DEVNULL if stdin_fd is None else stdin_fd,
                 output=output_write,
-                pass_fds=(status_write, *(fd for _, fd in etc_fds + work_fds)),
+                pass_fds=(
+                    status_write,
+                    seccomp_fd,
+                    *(fd for _, fd in etc_fds + work_fds + harness_fds),
+                    *inherited_fds,
+                ),
             )
         except (OSError, ValueError, subprocess.SubprocessError) as error:
             return StageOutcome(StageEnd.SETUP_FAILED, diagnostics=f"cannot start bwrap: {error}")

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from attrs import frozen
 
 from handyman_core.run_protocol import Language
+from handyman_runner.completion import Completion, PythonCompletion
 
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
 SYSTEM_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -30,6 +31,8 @@ class Toolchain:
     language: Language
     interpreter: str
     """Absolute path, valid inside the sandbox."""
+    completion: Completion | None = None
+    """How this language's test stage proves it ran to the end; None: by its exit status."""
 
 
 def discover_toolchains() -> Mapping[Language, Toolchain]:
@@ -37,7 +40,8 @@ def discover_toolchains() -> Mapping[Language, Toolchain]:
     for language, program in _INTERPRETERS:
         path = shutil.which(program, path=SANDBOX_PATH)
         if path is not None and visible_in_sandbox(path):
-            found[language] = Toolchain(language, path)
+            completion = PythonCompletion.load() if language is Language.PYTHON else None
+            found[language] = Toolchain(language, path, completion)
     return found
 
 

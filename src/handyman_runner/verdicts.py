@@ -9,6 +9,8 @@ The sandbox only knows how a stage ended, so some causes are inferred:
   not the CPU limit and not the runner's is taken as the kernel's OOM killer (MEMORY_LIMIT),
   as the original read exit code 137.
 - Exit codes above 128 are reported as the signal 128 + n, as shells do.
+- Completion: a stage with a completion harness that exited 0 without handing back its nonce
+  stopped before its checks finished (`completion`); that is a failed test, not a pass.
 """
 
 from __future__ import annotations
@@ -38,17 +40,27 @@ class StageVerdict:
     """None: the stage succeeded and the run goes on."""
     exit_code: int | None
     signal: int | None
+    cut_short: bool = False
+    """The stage exited 0 before its checks ran to the end."""
 
 
 def judge_stage(
-    role: StageRole, outcome: StageOutcome, output_tail: str, cpu_soft_limit: int
+    role: StageRole,
+    outcome: StageOutcome,
+    output_tail: str,
+    cpu_soft_limit: int,
+    completed: bool | None = None,
 ) -> StageVerdict:
+    """`completed`: whether the stage's completion harness handed back its nonce (None for a
+    stage without one)."""
     if outcome.end is StageEnd.SETUP_FAILED:
         return StageVerdict(Verdict.INTERNAL_ERROR, None, None)
     if outcome.end.killed_by_runner:
         return StageVerdict(_KILLED_VERDICTS[outcome.end], None, int(signal.SIGKILL))
     code = outcome.exit_code if outcome.exit_code is not None else 1
     received = _signal_of(code)
+    if code == 0 and completed is False:
+        return StageVerdict(Verdict.TESTS_FAILED, 0, None, cut_short=True)
     if code == 0:
         return StageVerdict(None, 0, None)
     if received == signal.SIGXCPU:

@@ -25,7 +25,7 @@ def argv(work: tuple[tuple[str, int], ...] = ()) -> list[str]:
         layout=LAYOUT,
         mounts=Mounts(work_dir_bytes=1 << 20, scratch_bytes=1 << 19),
         limits=RunLimits(cpu_seconds=2.5, memory_bytes=1 << 28, processes=16),
-        fds=StageFds(status=3, etc=(("/etc/passwd", 4),), work=work),
+        fds=StageFds(status=3, seccomp=5, etc=(("/etc/passwd", 4),), work=work),
         command=["/usr/bin/python3", "task"],
     )
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from handyman_core.catalogue import ProjectFile
 from handyman_core.errors import InvalidInput
 from handyman_core.run_protocol import Language, RunKind, RunRequest
+from handyman_runner.completion import PythonCompletion
 from handyman_runner.run_plan import (
     TYPE_CHECK_SKIPPED_NOTE,
     RunPlan,
@@ -24,7 +25,7 @@ from handyman_runner.sandbox_errors import LanguageUnavailable
 from handyman_runner.toolchains import Toolchain
 
 TOOLCHAINS = {
-    Language.PYTHON: Toolchain(Language.PYTHON, "/usr/bin/python3"),
+    Language.PYTHON: Toolchain(Language.PYTHON, "/usr/bin/python3", PythonCompletion.load()),
     Language.BASH: Toolchain(Language.BASH, "/usr/bin/bash"),
 }
 
@@ -49,7 +50,26 @@ def test_a_code_task_runs_the_program_then_the_tests() -> None:
     run_plan = plan(task())
     assert roles(run_plan) == [StageRole.RUN, StageRole.TEST]
     assert [stage.argv[1:] for stage in run_plan.stages] == [("task",), ("task_tests",)]
-    assert [file.path for file in run_plan.files] == ["task", "task_tests"]
+
+
+def test_each_stage_sees_only_the_file_it_runs() -> None:
+    run_plan = plan(task(type_check=True), type_checker=True)
+    assert [[file.path for file in stage.files] for stage in run_plan.stages] == [
+        ["task"],
+        ["task"],
+        ["task_tests"],
+    ]
+
+
+def test_only_the_test_stage_runs_under_the_completion_harness() -> None:
+    run_plan = plan(task())
+    assert [stage.completion is not None for stage in run_plan.stages] == [False, True]
+
+
+def test_a_language_without_a_harness_is_judged_by_exit_status() -> None:
+    request = RunRequest(kind=RunKind.TASK, language=Language.BASH, source_test="true")
+    (stage,) = plan(request).stages
+    assert stage.completion is None
 
 
 def test_a_plain_text_task_has_only_a_test_stage() -> None:
@@ -58,7 +78,7 @@ def test_a_plain_text_task_has_only_a_test_stage() -> None:
 
 def test_a_task_without_a_run_source_writes_no_task_file() -> None:
     run_plan = plan(task(source_run=""))
-    assert [file.path for file in run_plan.files] == ["task_tests"]
+    assert [file.path for stage in run_plan.stages for file in stage.files] == ["task_tests"]
     assert roles(run_plan) == [StageRole.TEST]
 
 
@@ -88,7 +108,7 @@ def test_only_the_program_stage_reads_stdin() -> None:
 
 def test_lone_surrogates_in_code_do_not_fail_the_plan() -> None:
     run_plan = plan(task(source_run="print('\ud800')"))
-    assert run_plan.files[0].data == b"print('?')"
+    assert run_plan.stages[0].files[0].data == b"print('?')"
 
 
 @pytest.mark.parametrize("language", [Language.GOLANG, Language.CPP])
