@@ -239,7 +239,7 @@ def test_output_so_far_shows_what_a_running_program_printed(runner: LocalSandbox
     handle = runner.start(script("import time\nprint('first')\ntime.sleep(10)\n"))
     try:
         deadline = time.monotonic() + SHORT_WALL_SECONDS
-        while "first" not in handle.output_so_far() and time.monotonic() < deadline:
+        while "first\n" not in handle.output_so_far() and time.monotonic() < deadline:
             time.sleep(0.02)
         assert handle.output_so_far() == "first\n"
         assert not handle.done
