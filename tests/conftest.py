@@ -14,7 +14,13 @@ from sqlalchemy import Engine
 
 from handyman_store.database import DatabaseUrl, create_engine
 from handyman_store.migrate import upgrade
-from tests.postgres_server import DatabaseFactory, find_postgres_binaries, running_postgres_server
+from tests.postgres_server import (
+    DatabaseFactory,
+    FaultyServer,
+    faulty_postgres_server,
+    find_postgres_binaries,
+    running_postgres_server,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REAL_CATALOGUE = Path(
@@ -81,6 +87,29 @@ def postgres_url() -> Iterator[str]:
     assert binaries is not None
     with running_postgres_server(binaries) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def faulty_postgres_session() -> Iterator[FaultyServer]:
+    binaries = find_postgres_binaries()
+    require(
+        binaries is not None,
+        "the database fault tests start, stop and freeze a PostgreSQL server of their own: "
+        "install postgresql (its server binaries)",
+    )
+    assert binaries is not None
+    with faulty_postgres_server(binaries) as server:
+        _migrate(DatabaseUrl.parse(server.database_url))
+        yield server
+
+
+@pytest.fixture
+def faulty_postgres(faulty_postgres_session: FaultyServer) -> Iterator[FaultyServer]:
+    """A migrated PostgreSQL database on a server of its own that the test may stop, start and
+    freeze; it is running and thawed again after the test."""
+    yield faulty_postgres_session
+    faulty_postgres_session.thaw()
+    faulty_postgres_session.ensure_running()
 
 
 @pytest.fixture(scope="session")

@@ -108,6 +108,48 @@ def running_postgres_server(binaries: PostgresBinaries) -> Iterator[str]:
         server.stop()
 
 
+@contextlib.contextmanager
+def faulty_postgres_server(binaries: PostgresBinaries) -> Iterator[FaultyServer]:
+    """A private server a test may stop, start again and freeze (the fault tests): it runs in
+    a process group of its own, so freezing stops the postmaster and every backend at once."""
+    server = _Server(binaries, Path(tempfile.mkdtemp(prefix="handyman-pg-faults-")))
+    try:
+        server.start()
+        yield FaultyServer(server)
+    finally:
+        server.thaw()
+        server.stop()
+
+
+@define
+class FaultyServer:
+    _server: _Server
+
+    @property
+    def database_url(self) -> str:
+        return self._server.database_url
+
+    def halt(self) -> None:
+        """A fast shutdown (what `pg_ctl stop -m fast` does): clients see "terminating
+        connection due to administrator command", then connections are refused."""
+        self._server.halt()
+
+    def resume(self) -> None:
+        """Start again on the same port and data, after `halt`."""
+        self._server.launch()
+
+    def freeze(self) -> None:
+        """SIGSTOP the whole server: the kernel still accepts and acknowledges, nothing answers."""
+        self._server.signal_all(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._server.thaw()
+
+    def ensure_running(self) -> None:
+        if self._server.process is None or self._server.process.poll() is not None:
+            self._server.launch()
+
+
 @define
 class _Server:
     binaries: PostgresBinaries
@@ -136,6 +178,12 @@ class _Server:
                 os.chown(path, NOBODY, NOBODY)
         self._run_initdb(data)
         self.port = free_port()
+        self.launch()
+        with psycopg.connect(self._conninfo("postgres"), autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{DATABASE}"')
+
+    def launch(self) -> None:
+        data, sockets = self.root / "data", self.root / "sockets"
         command = [
             str(self.binaries.postgres),
             "-D",
@@ -149,7 +197,7 @@ class _Server:
         ]
         for name, value in SERVER_SETTINGS.items():
             command += ["-c", f"{name}={value}"]
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command,
                 stdout=log,
@@ -160,8 +208,24 @@ class _Server:
                 **self._identity(),
             )
         self._wait_until_ready()
-        with psycopg.connect(self._conninfo("postgres"), autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{DATABASE}"')
+
+    def halt(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(SHUTDOWN_TIMEOUT_S)
+
+    def signal_all(self, signum: int) -> None:
+        """The postmaster and every process it started (each backend is a session leader of
+        its own, so the postmaster's process group does not hold them)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.kill(self.process.pid, signum)
+        for child in _children(self.process.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+    def thaw(self) -> None:
+        self.signal_all(signal.SIGCONT)
 
     def stop(self) -> None:
         try:
@@ -229,6 +293,16 @@ class _Server:
             return self.log_path.read_text(errors="replace")
         except OSError:
             return "(no server log)"
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                children.append(int(stat_file.parent.name))
+    return children
 
 
 def _server_environment() -> dict[str, str]:

@@ -29,7 +29,13 @@ from handyman_http.request_id import RequestIdLogFilter
 from handyman_http.run_tracking import RunTracker
 from handyman_http.services import Services
 from handyman_http.settings import Settings
-from handyman_store.database import DatabaseUrl, create_engine, default_database_url
+from handyman_store.database import (
+    DatabaseTimeouts,
+    DatabaseUrl,
+    create_engine,
+    database_failure,
+    default_database_url,
+)
 from handyman_store.store import Store
 
 RUN_GRACE_VARIABLE = "HANDYMAN_RUN_GRACE_SECONDS"
@@ -53,7 +59,9 @@ def build_application(environ: Mapping[str, str] = os.environ) -> WsgiApp:
     settings = Settings.from_environment(environ)
     database = environ.get("HANDYMAN_DATABASE_URL")
     url = DatabaseUrl.parse(database) if database else default_database_url()
-    engine = create_engine(url)
+    # Not verified here: a worker that starts (or restarts) while the database is down must come
+    # up and answer 503 until it is back, not fail to boot and take the whole server down.
+    engine = create_engine(url, verify=False, timeouts=DatabaseTimeouts.from_environment(environ))
     services = Services(
         settings=settings,
         store=Store(engine),
@@ -62,9 +70,14 @@ def build_application(environ: Mapping[str, str] = os.environ) -> WsgiApp:
     )
     try:
         services.run_tracker.recover_interrupted()
-    except SQLAlchemyError:
-        logging.getLogger("handyman.runs").exception(
-            "could not fail the runs interrupted by a restart; readers will, once they are stale"
+    except SQLAlchemyError as error:
+        failure = database_failure(error)
+        if failure is None:
+            raise
+        logging.getLogger("handyman.runs").warning(
+            "could not fail the runs interrupted by a restart (%s); readers will, once they are "
+            "stale",
+            failure.message,
         )
     finish_runs_on_exit(services.run_tracker, run_grace_seconds(environ))
     return create_app(services)

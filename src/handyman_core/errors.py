@@ -46,6 +46,14 @@ class RunnerUnavailable(HandymanError):
         self.retry_after = retry_after
 
 
+class DependencyUnavailable(HandymanError):
+    """Something the service depends on (the database) cannot be used right now; the request
+    may succeed if retried later, so it is a 503 with Retry-After, never a 500."""
+
+    dependency = "dependency"
+    retry_after_seconds = 5
+
+
 class CatalogueInvalid(HandymanError):
     """A course folder cannot be imported; `errors` lists every reason found."""
 

@@ -13,21 +13,30 @@ import falcon
 from handyman_core.errors import (
     CatalogueInvalid,
     Conflict,
+    DependencyUnavailable,
     HandymanError,
     InvalidInput,
     NotFound,
     RunnerUnavailable,
 )
+from handyman_http.outage_log import OutageLog
+from handyman_store.database import database_failure
 
 log = logging.getLogger("handyman.http")
+outages = OutageLog(log)
 
 _STATUS_OF = {
     InvalidInput: falcon.HTTP_400,
     NotFound: falcon.HTTP_404,
     Conflict: falcon.HTTP_409,
     RunnerUnavailable: falcon.HTTP_503,
+    DependencyUnavailable: falcon.HTTP_503,
     CatalogueInvalid: falcon.HTTP_400,
 }
+
+
+def report_unavailable(error: DependencyUnavailable) -> None:
+    outages.failed(error.dependency, error.message)
 
 
 def error_body(message: str, **extra: Any) -> dict[str, Any]:
@@ -55,6 +64,11 @@ def handle_domain_error(
         body["error"] = "Couldn't communicate with tasks runner"
         if error.retry_after is not None:
             resp.set_header("Retry-After", str(error.retry_after))
+    if isinstance(error, DependencyUnavailable):
+        report_unavailable(error)
+        body["error"] = f"{error.dependency.capitalize()} unavailable"
+        body["unavailable"] = error.dependency
+        resp.set_header("Retry-After", str(error.retry_after_seconds))
     resp.status = status
     resp.media = body
 
@@ -72,6 +86,12 @@ def handle_http_error(
 def handle_unexpected(
     req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]
 ) -> None:
+    """A database that cannot be used right now is a 503 (see `database_failure`); anything else
+    unexpected is a 500 with its traceback in the log."""
+    unavailable = database_failure(error)
+    if unavailable is not None:
+        handle_domain_error(req, resp, unavailable, params)
+        return
     log.exception("unhandled error in %s %s", req.method, req.path)
     resp.status = falcon.HTTP_500
     resp.media = error_body("Internal server error")

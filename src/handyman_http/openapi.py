@@ -66,7 +66,10 @@ def service_section() -> ApiSection:
                         "200": json_response("Healthy.", ref("Health")),
                         **access_responses(),
                         "503": json_response(
-                            "The database does not answer.", ref("HealthUnavailable")
+                            "The database does not answer (within a few seconds, even when it "
+                            "is frozen); `unavailable` names it.",
+                            ref("HealthUnavailable"),
+                            {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}},
                         ),
                     },
                 }

@@ -586,7 +586,17 @@ RESPONSES: dict[str, Schema] = {
         }
     ),
     "HealthUnavailable": closed_object(
-        {"status": {"type": "string", "const": "unavailable"}, "error": _TEXT}
+        {
+            "status": {"type": "string", "const": "unavailable"},
+            "unavailable": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["database"]},
+                "description": "The dependencies that are down.",
+            },
+            "database": {"type": "string", "const": "unavailable"},
+            "runner": {"type": "string", "enum": ["configured", "none"]},
+            "error": _TEXT,
+        }
     ),
 }
 

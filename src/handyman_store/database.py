@@ -2,42 +2,126 @@
 single-machine default) and PostgreSQL (`postgresql+psycopg`).
 
 Every way the configured database can be wrong or out of reach (unknown scheme, malformed URL,
-refused connection, missing directory) surfaces as `DatabaseUnavailable`, so the CLI and /health
-can report one clear sentence instead of a driver traceback.
+refused connection, missing directory, a server that stopped or froze) surfaces as
+`DatabaseUnavailable`, so the CLI and /health can report one clear sentence instead of a driver
+traceback and the HTTP layer can answer 503 instead of 500.
+
+A PostgreSQL server that is frozen (SIGSTOP, a hung host, a partition behind an ACKing proxy)
+answers nothing while its kernel keeps acknowledging our packets, so neither TCP keepalives nor
+the server's own `statement_timeout` can end the wait. Serving engines therefore bound every wait
+for the server on the client side as well (`DatabaseTimeouts.answer_limit_s`), through psycopg's
+own waiting loop; a connection that overruns it is closed and discarded by the pool.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import platformdirs
+import psycopg
 import sqlalchemy
 from attrs import frozen
+from psycopg.abc import PQGen
+from psycopg.errors import _WaitTimeout
 from sqlalchemy import Connection, Engine, event, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from handyman_core.errors import HandymanError
+from handyman_core.errors import DependencyUnavailable
 
 DatabaseKind = Literal["sqlite", "postgresql"]
 
 _POSTGRESQL_SCHEMES = frozenset({"postgresql", "postgres", "postgresql+psycopg"})
 _SQLITE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-POSTGRESQL_CONNECT_TIMEOUT_S = 5
 CATALOGUE_IMPORT_LOCK_KEY = -1
 MIGRATION_LOCK_KEY = -2
 """PostgreSQL advisory-lock keys: negative for process-wide jobs, positive user ids for users."""
 _CREDENTIALS = re.compile(r"(//[^:/@]*:)[^@/]*@")
 
 
-class DatabaseUnavailable(HandymanError):
-    """The configured database cannot be used; the message says why, without a traceback."""
+class DatabaseUnavailable(DependencyUnavailable):
+    """The configured database cannot be used; the message says why, without a traceback or SQL."""
+
+    dependency = "database"
+
+
+@frozen
+class DatabaseTimeouts:
+    """How long PostgreSQL may take before the caller gives up on it.
+
+    The defaults suit request handling: a request answers 503 within a few seconds whatever state
+    the server is in, and a database that comes back is used again at the next connection.
+    Maintenance commands (migrations, catalogue imports) use `BATCH_TIMEOUTS`, whose statements
+    may run as long as they need.
+    """
+
+    connect_s: float = 2.0
+    """libpq's connect_timeout (it counts whole seconds, at least 2)."""
+    statement_s: float | None = 1.5
+    """The server's statement_timeout (lock waits included); None: no limit."""
+    answer_grace_s: float = 0.5
+    """How much longer than statement_s the client waits for any answer before it closes the
+    connection: the server normally cancels first, keeping the connection usable."""
+    pool_checkout_s: float = 2.0
+    """How long a request waits for a free pooled connection."""
+    keepalive_idle_s: int = 10
+    keepalive_interval_s: int = 5
+    keepalive_count: int = 3
+    """TCP keepalives, so a pooled connection to a host that vanished is noticed while idle."""
+
+    @property
+    def answer_limit_s(self) -> float | None:
+        return None if self.statement_s is None else self.statement_s + self.answer_grace_s
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> DatabaseTimeouts:
+        """HANDYMAN_DB_CONNECT_TIMEOUT, HANDYMAN_DB_STATEMENT_TIMEOUT (0: no limit) and
+        HANDYMAN_DB_POOL_TIMEOUT, in seconds; unset ones keep their defaults."""
+        defaults = cls()
+        statement = _seconds(environ, "HANDYMAN_DB_STATEMENT_TIMEOUT", defaults.statement_s or 0)
+        return cls(
+            connect_s=_seconds(environ, "HANDYMAN_DB_CONNECT_TIMEOUT", defaults.connect_s),
+            statement_s=statement or None,
+            pool_checkout_s=_seconds(environ, "HANDYMAN_DB_POOL_TIMEOUT", defaults.pool_checkout_s),
+        )
+
+    def libpq_parameters(self) -> dict[str, Any]:
+        return {
+            "connect_timeout": max(2, round(self.connect_s)),
+            "keepalives": 1,
+            "keepalives_idle": self.keepalive_idle_s,
+            "keepalives_interval": self.keepalive_interval_s,
+            "keepalives_count": self.keepalive_count,
+        }
+
+
+BATCH_TIMEOUTS = DatabaseTimeouts(connect_s=5.0, statement_s=None, pool_checkout_s=30.0)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds, not {value!r}")
+    return seconds
 
 
 @frozen
@@ -100,20 +184,12 @@ def default_database_url() -> DatabaseUrl:
     return DatabaseUrl.sqlite_file(data_dir / "handyman.sqlite3")
 
 
-def create_engine(url: DatabaseUrl, *, verify: bool = True) -> Engine:
+def create_engine(
+    url: DatabaseUrl, *, verify: bool = True, timeouts: DatabaseTimeouts = BATCH_TIMEOUTS
+) -> Engine:
     """An engine tuned for the database kind; with `verify`, one connection is opened at once so a
-    bad location fails here rather than on the first request."""
-    if url.kind == "sqlite":
-        engine = _sqlite_engine(url)
-    else:
-        engine = sqlalchemy.create_engine(
-            url.url,
-            pool_pre_ping=True,
-            pool_size=5,
-            max_overflow=10,
-            pool_recycle=3600,
-            connect_args={"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_S},
-        )
+    bad location fails here rather than on the first request. `timeouts` apply to PostgreSQL."""
+    engine = _sqlite_engine(url) if url.kind == "sqlite" else _postgresql_engine(url, timeouts)
     if verify:
         try:
             check(engine)
@@ -121,6 +197,21 @@ def create_engine(url: DatabaseUrl, *, verify: bool = True) -> Engine:
             engine.dispose()
             raise
     return engine
+
+
+def database_failure(error: BaseException) -> DatabaseUnavailable | None:
+    """The error as `DatabaseUnavailable` when it means the database cannot be used right now
+    (refused or lost connection, server shutting down or frozen, statement cancelled by a
+    timeout, no pooled connection free), else None: such errors are worth a retry, not a 500."""
+    if isinstance(error, DatabaseUnavailable):
+        return error
+    if isinstance(error, PoolTimeout):
+        return DatabaseUnavailable("no database connection became free in time")
+    if isinstance(error, DBAPIError) and (
+        error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
+    ):
+        return DatabaseUnavailable(_first_line(error.orig))
+    return None
 
 
 def check(engine: Engine) -> None:
@@ -173,6 +264,53 @@ def read_connection(engine: Engine) -> Connection:
 def _advisory_lock(connection: Connection, key: int) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+RV = TypeVar("RV")
+
+
+class _AnswerBoundConnection(psycopg.Connection[Any]):
+    """A psycopg connection that waits for the server at most `answer_limit_s` per operation
+    (statement, commit, rollback, ping), then closes itself and raises OperationalError."""
+
+    answer_limit_s: float | None = None
+
+    def wait(self, gen: PQGen[RV], interval: float = 0.1, timeout: float | None = None) -> RV:
+        limit = self.answer_limit_s
+        if limit is not None and (timeout is None or timeout > limit):
+            timeout = limit
+        try:
+            return super().wait(gen, interval, timeout)
+        except _WaitTimeout as error:
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {timeout:g} s; connection closed"
+            ) from error
+
+
+def _postgresql_engine(url: DatabaseUrl, timeouts: DatabaseTimeouts) -> Engine:
+    engine = sqlalchemy.create_engine(
+        url.url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        pool_recycle=3600,
+        pool_timeout=timeouts.pool_checkout_s,
+        connect_args=timeouts.libpq_parameters(),
+    )
+
+    @event.listens_for(engine, "do_connect")
+    def connect(
+        _dialect: Dialect, _record: ConnectionPoolEntry, cargs: list[Any], cparams: dict[str, Any]
+    ) -> psycopg.Connection[Any]:
+        if timeouts.statement_s is not None:
+            setting = f"-c statement_timeout={round(timeouts.statement_s * 1000)}"
+            cparams["options"] = f"{cparams.get('options', '')} {setting}".strip()
+        connection = _AnswerBoundConnection.connect(*cargs, **cparams)
+        connection.answer_limit_s = timeouts.answer_limit_s
+        return connection
+
+    return engine
 
 
 def _sqlite_engine(url: DatabaseUrl) -> Engine:

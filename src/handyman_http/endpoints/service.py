@@ -5,25 +5,32 @@ from __future__ import annotations
 import falcon
 
 from handyman_http.endpoints.base import Endpoint
+from handyman_http.error_responses import report_unavailable
 from handyman_http.openapi import openapi_document
 from handyman_store.database import DatabaseUnavailable, check
 
 
 class Health(Endpoint):
-    """Healthy means the database answers; the body says which catalogue version is served."""
+    """Healthy means the database answers (within the serving timeouts, so a frozen database
+    is reported in seconds); when it does not, the body names it as the dependency that is down."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        runner = "configured" if self.services.runner is not None else "none"
         try:
             check(self.services.store.engine)
-        except DatabaseUnavailable:
+        except DatabaseUnavailable as error:
+            report_unavailable(error)
             resp.status = falcon.HTTP_503
-            resp.media = {"status": "unavailable", "error": "The database does not answer"}
+            resp.set_header("Retry-After", str(error.retry_after_seconds))
+            resp.media = {
+                "status": "unavailable",
+                "unavailable": [error.dependency],
+                "database": "unavailable",
+                "runner": runner,
+                "error": "The database does not answer",
+            }
             return
-        resp.media = {
-            "status": "ok",
-            "database": "ok",
-            "runner": "configured" if self.services.runner is not None else "none",
-        }
+        resp.media = {"status": "ok", "database": "ok", "runner": runner}
 
 
 class OpenApi(Endpoint):
