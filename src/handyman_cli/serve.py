@@ -1,17 +1,18 @@
 """`handyman serve`: gunicorn with Handyman's application, after migrations and an optional import.
 
 Workers are gthread: runs wait on the sandbox for seconds, and threads keep other requests of the
-same worker flowing meanwhile. Each worker builds its own engine (and connection pool) after the
-fork. SIGTERM is a graceful stop: in-flight requests finish within `graceful_timeout`, and every
-write is one transaction, so nothing is half-written.
+same worker flowing meanwhile. Each worker imports and builds the application (engine, connection
+pool, metrics) after the fork; the master never imports it, so the metrics directory is set before
+prometheus_client is imported anywhere. SIGTERM is a graceful stop: in-flight requests finish
+within `graceful_timeout`, and every write is one transaction, so nothing is half-written.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,13 +23,13 @@ from gunicorn.config import Config as GunicornConfig
 from handyman_cli.courses_commands import print_import_report, read_folder_or_report, run_import
 from handyman_cli.database_option import resolve_database_url
 from handyman_cli.demo import prepare_demo
+from handyman_cli.metrics_directory import forget_worker, metrics_directory
 from handyman_cli.runner_choice import (
     RUNNER_KINDS,
     RUNNER_VARIABLE,
     WATCHMAN_URLS_VARIABLE,
     remote_runner,
 )
-from handyman_cli.wsgi import build_application
 from handyman_store.database import create_engine
 from handyman_store.migrate import upgrade
 
@@ -104,11 +105,17 @@ def serve(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"handyman: {error}", file=sys.stderr)
             return 2
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="handyman-metrics-"))
-
     options = gunicorn_options(args, proc_name="handyman", graceful_timeout=30)
-    HandymanGunicorn(options, build_application).run()
+    options["child_exit"] = lambda _server, worker: forget_worker(worker.pid)
+    with metrics_directory():
+        HandymanGunicorn(options, _load_application).run()
     return 0
+
+
+def _load_application() -> Any:
+    """In the worker, after the fork: the application and everything it imports."""
+    wsgi = importlib.import_module("handyman_cli.wsgi")
+    return wsgi.build_application()
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
