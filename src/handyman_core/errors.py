@@ -26,11 +26,21 @@ class InvalidInput(HandymanError):
 
 
 class NotFound(HandymanError):
-    """An id is well formed but names nothing live in the catalogue (or no such run/segment)."""
+    """An id is well formed but names nothing live in the catalogue (or no such run/segment).
+    `fields`, when given, names each entry of the request that named nothing."""
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = dict(fields or {})
 
 
 class Conflict(HandymanError):
-    """The request is valid but the current state forbids it (split into a user with progress)."""
+    """The request is valid but the current state forbids it (split into a user with progress).
+    `fields`, when given, names each entry of the request the state refuses."""
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = dict(fields or {})
 
 
 class RunnerUnavailable(HandymanError):
