@@ -22,7 +22,10 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
+
+from handyman_core.segment_history import Operation
 
 metadata = MetaData(
     naming_convention={
@@ -234,3 +237,78 @@ runs = Table(
 worker's memory, so any worker of any host can show a run or ask for it to be stopped; the
 worker running it writes its output and `heartbeat_at` while it runs, and reads
 `stop_requested`. `detail` says why a run ended without a verdict (or was stopped)."""
+
+SEGMENT_OPERATION_CHECK = "operation IN ({})".format(
+    ", ".join(f"'{operation.value}'" for operation in Operation)
+)
+
+segments = Table(
+    "segments",
+    metadata,
+    Column("segment_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("percentage", Integer, nullable=False),
+    Column("salt", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("deleted_at", DateTime(timezone=True)),
+    CheckConstraint("percentage BETWEEN 0 AND 10000", name="percentage_hundredths"),
+    Index(
+        "uq_segments_live_name",
+        "name",
+        unique=True,
+        postgresql_where=text("deleted_at IS NULL"),
+        sqlite_where=text("deleted_at IS NULL"),
+    ),
+)
+"""Never deleted: a deleted segment keeps its row (flagged by `deleted_at`) and its history, and
+only one live segment may bear a name. `percentage` is in hundredths (0..10000)."""
+
+segment_memberships = Table(
+    "segment_memberships",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),
+    Column("segment_id", Integer, ForeignKey("segments.segment_id"), primary_key=True),
+    Column("state", String(8), nullable=False),
+    Column("since", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),
+    CheckConstraint("state IN ('included', 'excluded')", name="state"),
+    CheckConstraint("state = 'included' OR expires_at IS NULL", name="exclusion_never_expires"),
+    Index(None, "segment_id", "state", "expires_at"),
+    Index(
+        "ix_segment_memberships_expiring",
+        "expires_at",
+        postgresql_where=text("expires_at IS NOT NULL"),
+        sqlite_where=text("expires_at IS NOT NULL"),
+    ),
+)
+"""A user's explicit state in a live segment; no row means the rollout decides. An inclusion
+past its `expires_at` is over at once, row or not; the row goes when its end is logged."""
+
+segment_events = Table(
+    "segment_events",
+    metadata,
+    Column(
+        "event_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("segment_id", Integer, ForeignKey("segments.segment_id"), nullable=False),
+    Column("user_id", BigInteger),
+    Column("operation", String(8), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("percentage", Integer),
+    CheckConstraint(SEGMENT_OPERATION_CHECK, name="operation"),
+    CheckConstraint("(user_id IS NULL) = (percentage IS NOT NULL)", name="segment_level"),
+    Index(None, "at"),
+    Index(
+        "ix_segment_events_rollouts",
+        "segment_id",
+        "at",
+        postgresql_where=text("user_id IS NULL"),
+        sqlite_where=text("user_id IS NULL"),
+    ),
+)
+"""The membership history (see handyman_core.segment_history): user events, and segment-level
+events (no user id) carrying the new percentage."""
