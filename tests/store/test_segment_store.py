@@ -234,3 +234,15 @@ def test_a_description_can_change_without_touching_the_percentage(store: Segment
     changed = store.change(BETA, percentage=None, description="new words", now=T0)
     assert changed.description == "new words"
     assert store.summaries(T0, BETA)[0].segment == changed
+
+
+def test_an_expiry_the_rollout_covers_is_no_row_before_or_after_the_job(
+    store: SegmentStore,
+) -> None:
+    expires = T0 + timedelta(hours=1)
+    change(store, 5, {"add": [{"name": ALL, "expires_at": format_instant(expires)}]})
+    later = T0 + timedelta(hours=2)
+    assert [row for row in history(store, later) if row.user_id == 5] == []
+    store.expire(now=later)
+    assert [row for row in history(store, later) if row.user_id == 5] == []
+    assert ALL in names(store, 5, later)
