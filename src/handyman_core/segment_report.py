@@ -1,7 +1,8 @@
 """The segment history report: which period it covers, its rows, their order and their text.
 
-Rows are ordered by time; rows at the same instant by segment name, then the segment-level row
-first, then user id, so the same history always reads the same. `percentage` is filled on
+Rows are ordered by time; rows at the same instant by segment name, then the segment-level rows
+first, then user id, then operation, and rows equal in all that in the order they happened (a
+stable sort of the history), so the same history always reads the same. `percentage` is filled on
 segment-level rows only (the percentage from that instant on).
 """
 

@@ -26,7 +26,6 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from handyman_core.errors import Conflict
-from handyman_core.instants import utc
 from handyman_core.segment_history import (
     Operation,
     creation_events,
@@ -50,6 +49,7 @@ from handyman_store.segment_rows import (
     segment_of,
     segments_named,
     settle_segment,
+    utc,
 )
 
 

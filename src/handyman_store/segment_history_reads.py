@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Connection,
     Integer,
@@ -25,13 +26,12 @@ from sqlalchemy import (
     union_all,
 )
 
-from handyman_core.instants import utc
 from handyman_core.segment_history import Operation, settle
 from handyman_core.segment_membership import Included
 from handyman_core.segment_report import ReportPeriod, ReportRow
 from handyman_core.segments import Percentage, Segment, SegmentName
 from handyman_store.schema import segment_events, segment_memberships, segments
-from handyman_store.segment_rows import INCLUDED, from_database, segment_of
+from handyman_store.segment_rows import INCLUDED, from_database, segment_of, utc
 
 BATCH_ROWS = 10_000
 
@@ -95,6 +95,7 @@ def _report_query(connection: Connection, period: ReportPeriod, now: datetime) -
             events.percentage.label("percentage"),
             literal(False).label("unsettled"),
             events.segment_id.label("segment_id"),
+            events.event_id.label("event_id"),
             cast(null(), String).label("salt"),
             cast(null(), Integer).label("rollout"),
         )
@@ -110,6 +111,7 @@ def _report_query(connection: Connection, period: ReportPeriod, now: datetime) -
             cast(null(), Integer).label("percentage"),
             literal(True).label("unsettled"),
             memberships.segment_id.label("segment_id"),
+            cast(null(), BigInteger).label("event_id"),
             segments.c.salt.label("salt"),
             segments.c.percentage.label("rollout"),
         )
@@ -134,4 +136,5 @@ def _report_query(connection: Connection, period: ReportPeriod, now: datetime) -
         name,
         both.c.user_id.nulls_first(),
         operation,
+        both.c.event_id,
     )

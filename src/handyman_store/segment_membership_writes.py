@@ -12,7 +12,6 @@ from datetime import datetime
 
 from sqlalchemy import Engine, select
 
-from handyman_core.instants import utc
 from handyman_core.segment_changes import ChangeDraft, ChangeOutcome, apply_change, check_change
 from handyman_core.segments import current_by_name
 from handyman_store.database import read_connection, user_write_lock
@@ -24,6 +23,7 @@ from handyman_store.segment_rows import (
     log_events,
     segments_named,
     settle_segment,
+    utc,
     write_states,
 )
 

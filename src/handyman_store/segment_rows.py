@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Row, Select, and_, delete, select
 
-from handyman_core.instants import utc
 from handyman_core.segment_history import HistoryEvent, Operation, settle
 from handyman_core.segment_membership import Excluded, ExplicitState, Included
 from handyman_core.segments import Percentage, Segment, SegmentName
@@ -27,6 +26,13 @@ from handyman_store.upsert import conflict_insert, primary_key
 INCLUDED = "included"
 EXCLUDED = "excluded"
 SETTLE_BATCH = 5_000
+
+
+def utc(moment: datetime) -> datetime:
+    """The same instant in UTC, as it is written; a naive value names no instant."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("a timezone-aware datetime is required")
+    return moment.astimezone(UTC)
 
 
 def from_database(moment: datetime) -> datetime:
