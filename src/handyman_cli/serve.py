@@ -52,15 +52,24 @@ class HandymanGunicorn(BaseApplication):  # type: ignore[misc]
         return self._load()
 
 
+BUFFERING_WORKER = "handyman_http.buffering_worker.BufferingThreadWorker"
+"""The API's worker: gthread whose event loop reads whole requests before a thread gets one, so
+slow or silent clients cannot occupy the threads (see ARCHITECTURE.md, "Slow clients")."""
+
+
 def gunicorn_options(
-    args: argparse.Namespace, *, proc_name: str, graceful_timeout: int
+    args: argparse.Namespace,
+    *,
+    proc_name: str,
+    graceful_timeout: int,
+    worker_class: str = "gthread",
 ) -> dict[str, Any]:
     """Settings shared by the API and the runner server (`--host`, `--port`, `--workers`,
     `--threads`, `--access-log`)."""
     options: dict[str, Any] = {
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
-        "worker_class": "gthread",
+        "worker_class": worker_class,
         "threads": args.threads,
         "timeout": 120,
         "graceful_timeout": graceful_timeout,
@@ -105,7 +114,9 @@ def serve(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"handyman: {error}", file=sys.stderr)
             return 2
-    options = gunicorn_options(args, proc_name="handyman", graceful_timeout=30)
+    options = gunicorn_options(
+        args, proc_name="handyman", graceful_timeout=30, worker_class=BUFFERING_WORKER
+    )
     options["child_exit"] = lambda _server, worker: forget_worker(worker.pid)
     with metrics_directory():
         HandymanGunicorn(options, _load_application).run()
