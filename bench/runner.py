@@ -42,9 +42,11 @@ from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult,
 from handyman_core.solution import decode_submitted_code
 from handyman_core.task_runs import prepare_task_run
 from handyman_runner.bwrap_command import ENVIRONMENT
+from handyman_runner.languages.plugin import HostProbe
+from handyman_runner.languages.python import PythonPlugin
 from handyman_runner.local import LocalSandboxRunner, SandboxUnavailable
 from handyman_runner.run_plan import TASK_FILE, TESTS_FILE
-from handyman_runner.toolchains import discover_toolchains
+from handyman_runner.sandbox_config import DEFAULT_TOOLCHAIN_DIRECTORY
 from handyman_store.database import DatabaseUrl, create_engine
 from handyman_store.schema import attempts
 
@@ -260,10 +262,10 @@ def _local_runner() -> LocalSandboxRunner:
 def _python_interpreter() -> str:
     """The python3 the sandbox runs (Debian's, under /usr), so the baseline differs from the
     sandboxed run by the sandbox only."""
-    toolchain = discover_toolchains().get(Language.PYTHON)
+    toolchain = PythonPlugin().discover(HostProbe(DEFAULT_TOOLCHAIN_DIRECTORY)).toolchain
     if toolchain is None:
         raise BenchmarkError("no python3 under /usr for the sandbox: apt-get install python3")
-    return toolchain.interpreter
+    return toolchain.program("python3")
 
 
 def _solution_text(task_id: str) -> str:

@@ -1,8 +1,10 @@
 """The bubblewrap command line of one stage: what the sandbox can see and what it may use.
 
 Visible: the host's /usr (and /bin, /lib... as the symlinks or read-only trees they are), a
-synthesized /etc of a few files (no shadow, no host accounts), a private /proc and a minimal /dev.
-Writable: only the size-capped tmpfs mounts /work, /tmp and /dev/shm; the root itself is
+synthesized /etc of a few files (no shadow, no host accounts), a private /proc and a minimal /dev,
+and whatever a language's `StageView` adds read-only (its toolchain and prebuilt artefacts).
+Writable: only the size-capped tmpfs mounts /work, /tmp and /dev/shm (and, while the runner builds
+a language's artefacts, the one directory they go to); the root itself is
 remounted read-only so nothing else can grow. The program runs as uid/gid 65534 in its own
 user, pid, network (loopback only), ipc, uts and cgroup namespaces, with no capabilities, no
 way to create further user namespaces, a seccomp filter (`seccomp_filter`), a new session (no
@@ -56,6 +58,32 @@ LOCALTIME_TARGET = "/usr/share/zoneinfo/Etc/UTC"
 
 
 @frozen
+class Bind:
+    """A host path shown inside the sandbox at `target`."""
+
+    source: str
+    target: str
+    writable: bool = False
+    """Only for the runner's own artefact builds, never for a learner's run."""
+
+
+@frozen
+class StageView:
+    """What a language adds to the standard sandbox: read-only toolchain and artefact
+    directories, and environment variables (which override `ENVIRONMENT`'s)."""
+
+    binds: tuple[Bind, ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()
+
+    def merged_with(self, other: StageView) -> StageView:
+        return StageView(self.binds + other.binds, self.environment + other.environment)
+
+
+PLAIN = StageView()
+"""The standard sandbox, nothing added."""
+
+
+@frozen
 class HostLayout:
     """How this host's system trees are laid out, found once when the runner starts."""
 
@@ -91,6 +119,8 @@ class StageFds:
     """(path relative to the work dir, fd)."""
     harness: tuple[tuple[str, int], ...] = ()
     """(absolute path under HARNESS_DIR, fd): the test stage's completion harness."""
+    executables: frozenset[str] = frozenset()
+    """Work paths that get mode 0755 (compiled programs carried from a build stage)."""
 
 
 @frozen
@@ -107,6 +137,7 @@ def bwrap_argv(
     limits: RunLimits,
     fds: StageFds,
     command: Sequence[str],
+    view: StageView = PLAIN,
 ) -> list[str]:
     argv = [
         bwrap,
@@ -138,21 +169,31 @@ def bwrap_argv(
         argv += ["--perms", "0644", "--ro-bind-data", str(fd), path]
     argv += ["--symlink", LOCALTIME_TARGET, "/etc/localtime"]
     argv += _tmpfs("/tmp", mounts.scratch_bytes, "1777")
+    for bind in view.binds:
+        argv += ["--bind" if bind.writable else "--ro-bind", bind.source, bind.target]
     argv += _tmpfs(WORK_DIR, mounts.work_dir_bytes, "0755")
     for directory in _work_directories(path for path, _ in fds.work):
         argv += ["--perms", "0755", "--dir", f"{WORK_DIR}/{directory}"]
     for path, fd in fds.work:
-        argv += ["--perms", "0644", "--file", str(fd), f"{WORK_DIR}/{path}"]
+        perms = "0755" if path in fds.executables else "0644"
+        argv += ["--perms", perms, "--file", str(fd), f"{WORK_DIR}/{path}"]
     if fds.harness:
         argv += ["--perms", "0755", "--dir", HARNESS_DIR]
     for path, fd in fds.harness:
         argv += ["--perms", "0644", "--ro-bind-data", str(fd), path]
     argv += ["--remount-ro", "/", "--chdir", WORK_DIR]
     argv += ["--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID), "--clearenv"]
-    for name, value in ENVIRONMENT:
+    for name, value in environment(view):
         argv += ["--setenv", name, value]
     argv += ["--", *prlimit_argv(layout.prlimit, limits), *command]
     return argv
+
+
+def environment(view: StageView) -> list[tuple[str, str]]:
+    """`ENVIRONMENT` with the view's variables added or overriding, each name once."""
+    merged = dict(ENVIRONMENT)
+    merged.update(view.environment)
+    return list(merged.items())
 
 
 def prlimit_argv(prlimit: str, limits: RunLimits) -> list[str]:

@@ -17,13 +17,17 @@ Decisions, and why:
 - **Disk.** /work, /tmp and /dev/shm are tmpfs mounts with `--size` (bubblewrap >= 0.8.0), and
   RLIMIT_FSIZE caps each file; the root is read-only. An older bwrap is refused rather than
   falling back to a host directory whose total size nothing caps.
-- **Time.** `RunLimits.wall_seconds` bounds the whole run (type check, program and tests share
-  it), so a caller can bound its own wait. `cpu_seconds` is RLIMIT_CPU, per process.
+- **Time.** Every stage has a wall limit (`stage_limits`): the learner's program and tests get
+  the request's `wall_seconds`, or less where the language's original image allowed less; a
+  build or type-check stage gets the language's own. The run is bounded by their sum.
+  `cpu_seconds` is RLIMIT_CPU, per process.
 - **Stages.** Each stage gets a fresh sandbox with only the files it runs, so a stage cannot
-  leave anything behind for the next, and the program's stages never see the test wrapper. A
-  stage's exit code comes from bwrap, outside the sandbox, not from anything the program can
-  print; a test stage passes only if its completion harness also handed back the stage's
-  nonce (`completion`), so exiting 0 before the checks is a failed test.
+  leave anything behind for the next, and the program's stages never see the test wrapper;
+  what a build stage declares it produces (`Stage.exports`: the compiled program) and, where a
+  language's tests read it, a stage's printed output (`Stage.output_file`) are added to every
+  later stage. A stage's exit code comes from bwrap, outside the sandbox, not from anything the
+  program can print; a test stage with a completion harness passes only if the harness also
+  handed back the stage's nonce (`completion`), so exiting 0 before the checks is a failed test.
 - **Concurrency.** `HostSlots`: at most `max_concurrent_runs` sandboxes per host, counted
   across every worker process; a run waits at most `queue_timeout` for a slot, then the runner
   answers busy (`RunnerUnavailable` with `retry_after`).
@@ -33,9 +37,10 @@ Decisions, and why:
   (and its slot) ends only when every process of its sandbox is gone. Constructing the runner
   makes the process a child subreaper (see `subreaper`): bwrap's namespace init, which the
   outer bwrap does not wait for, is then reaped here rather than left to the host's pid 1.
-- **Languages.** python (Debian's /usr/bin/python3; the service's virtualenv stays hidden) and
-  bash; see `toolchains` for why the compiled courses are not offered. Asking for another is
-  `LanguageUnavailable`, a `RunnerUnavailable`: the request is fine, this host cannot run it.
+- **Languages.** One plug-in per language (`handyman_runner.languages`) finds its toolchain on
+  the host's system trees or in the operator's toolchain directory, and plans each run. A
+  language whose toolchain is missing or too old is `LanguageUnavailable`, a
+  `RunnerUnavailable`: the request is fine, this host cannot run it.
 - **Seccomp.** Every program runs under `seccomp_filter`'s filter: nothing in the sandbox can
   reach into another of its processes (bwrap's init holds the exit status bwrap reports), and
   foreign syscall ABIs kill the program. Without a usable libseccomp the runner does not start.
@@ -56,19 +61,23 @@ from attrs import evolve, frozen
 
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import Language, RunLimits, RunRequest, RunResult, Verdict
-from handyman_runner.bwrap_command import HostLayout, Mounts, cpu_soft_limit
+from handyman_runner.bwrap_command import HostLayout, Mounts, StageView, cpu_soft_limit
 from handyman_runner.completion import NOT_COMPLETED_NOTE
 from handyman_runner.completion_channel import CompletionChannel
 from handyman_runner.host_slots import HeldSlot, HostSlots
+from handyman_runner.languages.plugin import Discovery, HostProbe
+from handyman_runner.languages.python import MYPY
+from handyman_runner.languages.registry import LanguageTable
 from handyman_runner.run_output import Channel, RunOutput
-from handyman_runner.run_plan import RunPlan, Stage, StageRole, plan_run
+from handyman_runner.run_plan import RunPlan, SandboxFile, Stage
 from handyman_runner.sandbox_config import SandboxConfig, effective_limits
 from handyman_runner.sandbox_errors import INSTALL_HINT, LanguageUnavailable, SandboxUnavailable
 from handyman_runner.sandbox_stage import Launcher, StageEnd, StageOutcome, run_stage
 from handyman_runner.seccomp_filter import sandbox_seccomp_program
+from handyman_runner.stage_limits import stage_limits
 from handyman_runner.stop_signal import StopSignal
 from handyman_runner.subreaper import become_child_subreaper
-from handyman_runner.toolchains import SANDBOX_PATH, discover_toolchains, visible_in_sandbox
+from handyman_runner.toolchains import SANDBOX_PATH, visible_in_sandbox
 from handyman_runner.verdicts import judge_stage
 
 __all__ = [
@@ -85,7 +94,6 @@ INTERNAL_ERROR_OUTPUT = "Internal error"
 REQUIRED_BWRAP_OPTIONS = ("--size", "--perms", "--disable-userns", "--json-status-fd")
 PROBE_SECONDS = 10.0
 _PROBE_OUTPUT_BYTES = 64 * 1024
-_MYPY_PROBE = "import importlib.util, sys; sys.exit(importlib.util.find_spec('mypy') is None)"
 
 
 @frozen
@@ -151,18 +159,23 @@ class LocalSandboxRunner:
             host_ids=host_ids,
             reaps_namespace_init=become_child_subreaper(),
         )
-        self._toolchains = discover_toolchains()
+        self._languages = LanguageTable.discover(HostProbe(self.config.toolchain_directory))
         self._slots = HostSlots(self.config.slot_directory, self.config.max_concurrent_runs)
         self._probe_sandbox()
-        self._type_checker_available = self._probe_type_checker()
 
     @property
     def available_languages(self) -> frozenset[Language]:
-        return frozenset(self._toolchains)
+        return frozenset(self._languages.toolchains)
+
+    @property
+    def languages(self) -> tuple[Discovery, ...]:
+        """Every language the runner knows, with what this host has of it."""
+        return self._languages.discoveries
 
     @property
     def type_checker_available(self) -> bool:
-        return self._type_checker_available
+        python = self._languages.toolchains.get(Language.PYTHON)
+        return python is not None and python.has(MYPY)
 
     def run(self, request: RunRequest) -> RunResult:
         return self.start(request).wait()
@@ -170,12 +183,7 @@ class LocalSandboxRunner:
     def start(self, request: RunRequest) -> RunHandle:
         """Checks the request, takes a slot (waiting at most `queue_timeout`) and starts the run.
         Raises InvalidInput, LanguageUnavailable, or RunnerUnavailable when the host is busy."""
-        plan = plan_run(
-            request,
-            self._toolchains,
-            type_checker_available=self._type_checker_available,
-            max_total_bytes=self.config.work_dir_bytes,
-        )
+        plan = self._languages.plan(request, None, self.config.work_dir_bytes)
         limits = effective_limits(request.limits, self.config)
         slot = self._slots.acquire(self.config.queue_timeout)
         if slot is None:
@@ -200,6 +208,16 @@ class LocalSandboxRunner:
             raise RunnerUnavailable("cannot start a thread for the run") from None
         return handle
 
+    def execute_plan(self, plan: RunPlan, limits: RunLimits) -> RunResult:
+        """Runs a plan as given, in this thread and without a slot: for plans that come from the
+        runner itself rather than from a request (artefact builds, tests of the mechanism)."""
+        output = RunOutput(limits.output_bytes)
+        stop = StopSignal()
+        try:
+            return self._execute(plan, limits, output, stop)
+        finally:
+            stop.close()
+
     def _supervise(self, run: _Run, handle: RunHandle) -> None:
         result = RunResult(Verdict.INTERNAL_ERROR, user_code_output=INTERNAL_ERROR_OUTPUT)
         try:
@@ -215,24 +233,37 @@ class LocalSandboxRunner:
         self, plan: RunPlan, limits: RunLimits, output: RunOutput, stop: StopSignal
     ) -> RunResult:
         started = time.monotonic()
-        deadline = started + limits.wall_seconds
         if plan.note:
             output.append(Channel.USER_CODE, plan.note.encode())
+        launcher = self._launcher
+        if plan.scratch_bytes > launcher.mounts.scratch_bytes:
+            launcher = evolve(
+                launcher, mounts=evolve(launcher.mounts, scratch_bytes=plan.scratch_bytes)
+            )
+        carried: list[SandboxFile] = []
         exit_code: int | None = None
         for stage in plan.stages:
-            stage_limits = self._stage_limits(stage, limits)
+            limits_here = stage_limits(stage, limits, self.config.max_limits)
+            printed = _StageOutput(output, stage, self.config.work_dir_bytes)
             completed: bool | None = None
             if stop.is_set():
                 outcome = StageOutcome(StageEnd.STOPPED)
-            elif time.monotonic() >= deadline:
-                outcome = StageOutcome(StageEnd.WALL_LIMIT)
             else:
-                outcome, completed = self._run_stage(stage, stage_limits, deadline, output, stop)
+                files = _carried_forward(list(stage.files), tuple(carried))
+                outcome, completed = self._run_stage(
+                    launcher,
+                    stage,
+                    files=files,
+                    limits=limits_here,
+                    printed=printed,
+                    view=plan.view,
+                    stop=stop,
+                )
             judged = judge_stage(
                 stage.role,
                 outcome,
                 output.text(stage.role.channel),
-                cpu_soft_limit(stage_limits),
+                cpu_soft_limit(limits_here),
                 completed,
             )
             if judged.cut_short:
@@ -247,22 +278,35 @@ class LocalSandboxRunner:
                 )
             if judged.verdict is not None:
                 return self._result(judged.verdict, output, started, exit_code, judged.signal)
+            carried = _carried_forward(carried, outcome.exported)
+            if stage.output_file is not None:
+                carried = _carried_forward(carried, (SandboxFile(stage.output_file, printed.kept),))
         return self._result(Verdict.PASSED, output, started, exit_code, None)
 
+    @staticmethod
     def _run_stage(
-        self, stage: Stage, limits: RunLimits, deadline: float, output: RunOutput, stop: StopSignal
+        launcher: Launcher,
+        stage: Stage,
+        *,
+        files: list[SandboxFile],
+        limits: RunLimits,
+        printed: _StageOutput,
+        view: StageView,
+        stop: StopSignal,
     ) -> tuple[StageOutcome, bool | None]:
         """The stage's outcome, and for a stage with a completion harness whether it handed
         back its nonce."""
         sandbox = functools.partial(
             run_stage,
-            self._launcher,
-            files=stage.files,
+            launcher,
+            files=files,
             stdin=stage.stdin,
             limits=limits,
-            deadline=deadline,
-            write_output=functools.partial(output.append, stage.role.channel),
+            deadline=time.monotonic() + limits.wall_seconds,
+            write_output=printed.append,
             stop=stop,
+            view=view,
+            exports=stage.exports,
         )
         completion = stage.completion
         if completion is None:
@@ -277,12 +321,6 @@ class LocalSandboxRunner:
             return outcome, channel.completed()
         finally:
             channel.close()
-
-    def _stage_limits(self, stage: Stage, limits: RunLimits) -> RunLimits:
-        if stage.role is StageRole.TYPE_CHECK:
-            memory = max(limits.memory_bytes, self.config.type_check_memory_bytes)
-            return evolve(limits, memory_bytes=memory)
-        return limits
 
     @staticmethod
     def _result(
@@ -312,13 +350,6 @@ class LocalSandboxRunner:
                 f"{(outcome.diagnostics or text).strip() or outcome.end.value}"
             )
 
-    def _probe_type_checker(self) -> bool:
-        python = self._toolchains.get(Language.PYTHON)
-        if python is None:
-            return False
-        outcome, _ = self._probe_run((python.interpreter, "-c", _MYPY_PROBE))
-        return outcome.end is StageEnd.EXITED and outcome.exit_code == 0
-
     def _probe_run(self, command: tuple[str, ...]) -> tuple[StageOutcome, str]:
         output = RunOutput(_PROBE_OUTPUT_BYTES)
         stop = StopSignal()
@@ -336,6 +367,35 @@ class LocalSandboxRunner:
         finally:
             stop.close()
         return outcome, output.text(Channel.USER_CODE)
+
+
+class _StageOutput:
+    """Passes a stage's output on to its channel, keeping a copy when a later stage reads it."""
+
+    def __init__(self, output: RunOutput, stage: Stage, keep_bytes: int) -> None:
+        self._output = output
+        self._channel = stage.role.channel
+        self._keep = keep_bytes if stage.output_file is not None else 0
+        self._kept = bytearray()
+
+    def append(self, data: bytes) -> bool:
+        if len(self._kept) < self._keep:
+            self._kept += data[: self._keep - len(self._kept)]
+        return self._output.append(self._channel, data)
+
+    @property
+    def kept(self) -> bytes:
+        return bytes(self._kept)
+
+
+def _carried_forward(
+    files: list[SandboxFile], produced: tuple[SandboxFile, ...]
+) -> list[SandboxFile]:
+    """`files` with `produced` added, each replacing a file of the same path."""
+    if not produced:
+        return files
+    paths = {file.path for file in produced}
+    return [file for file in files if file.path not in paths] + list(produced)
 
 
 def _usable_bwrap(configured: str) -> str:

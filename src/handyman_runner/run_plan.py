@@ -1,31 +1,32 @@
 """What a request becomes inside the sandbox: the files of the work dir and the stages to run.
 
-Stages follow the original's runner scripts: an optional `mypy --strict` (python, `-t strict`),
-the learner's program (`task`), then the test wrapper (`task_tests`); a `plain_text` task, or
-one without a run source, only runs its tests. A stage's output goes to `user_code_output`
-except the test stage's, which goes to `tests_output`.
+Each language plug-in (`handyman_runner.languages`) turns a request into a `RunPlan`; this
+module holds the plan's values and the checks every language shares (project paths, command
+line arguments). Stages follow the original's runner scripts: optional build or type-check
+stages, the learner's program (`task`), then the test wrapper (`task_tests`); a `plain_text`
+task, or one without a run source, only runs its tests. A stage's output goes to
+`user_code_output`, except the test stages', which goes to `tests_output`.
 
-Each stage's sandbox holds only the files that stage runs: the program's stages never see the
-test wrapper (it holds the expected answers), and the test stage runs under its language's
-completion harness (`completion`).
+Each stage's sandbox holds only the files that stage runs (plus what earlier build stages of
+the run produced): the program's stages never see the test wrapper (it holds the expected
+answers), and a test stage runs under its language's completion harness when it has one
+(`completion`).
 """
 
 from __future__ import annotations
 
 import enum
 import shlex
-from collections.abc import Mapping
 from pathlib import PurePosixPath
 
 from attrs import frozen
 
 from handyman_core.catalogue import ProjectFile
 from handyman_core.errors import InvalidInput
-from handyman_core.run_protocol import Language, RunKind, RunRequest
+from handyman_core.run_protocol import RunLimits, Verdict
+from handyman_runner.bwrap_command import PLAIN, StageView
 from handyman_runner.completion import Completion
 from handyman_runner.run_output import Channel
-from handyman_runner.sandbox_errors import LanguageUnavailable
-from handyman_runner.toolchains import Toolchain
 
 TASK_FILE = "task"
 TESTS_FILE = "task_tests"
@@ -34,20 +35,32 @@ MAX_FILES = 1000
 MAX_PATH_LENGTH = 1024
 MAX_NAME_LENGTH = 255
 
-MYPY_OPTIONS = ("--strict", "--cache-dir=/dev/null")
-TYPE_CHECK_SKIPPED_NOTE = (
-    "note: mypy is not installed on this runner, so the strict type check was skipped\n"
-)
-
 
 class StageRole(enum.Enum):
     TYPE_CHECK = "type_check"
+    BUILD = "build"
+    """Compiles the learner's program; a failure is the program's (`run_failed`)."""
     RUN = "run"
+    TEST_BUILD = "test_build"
+    """Compiles the test wrapper; a failure is the tests' (`tests_failed`)."""
     TEST = "test"
 
     @property
     def channel(self) -> Channel:
-        return Channel.TESTS if self is StageRole.TEST else Channel.USER_CODE
+        return (
+            Channel.TESTS if self in (StageRole.TEST, StageRole.TEST_BUILD) else Channel.USER_CODE
+        )
+
+    @property
+    def failure(self) -> Verdict:
+        """The verdict of a stage that exits with a non-zero status for its own reasons."""
+        return Verdict.TESTS_FAILED if self.channel is Channel.TESTS else Verdict.RUN_FAILED
+
+    @property
+    def compiles(self) -> bool:
+        """Toolchain stages get the language's build limits; the learner's program (and the
+        test wrapper around it) gets the request's."""
+        return self in (StageRole.TYPE_CHECK, StageRole.BUILD, StageRole.TEST_BUILD)
 
 
 @frozen
@@ -55,6 +68,7 @@ class SandboxFile:
     path: str
     """Relative to the work dir; checked by `checked_project_path`."""
     data: bytes
+    executable: bool = False
 
 
 @frozen
@@ -67,6 +81,17 @@ class Stage:
     """None: the stage reads from /dev/null."""
     completion: Completion | None = None
     """The harness that proves a test stage ran to the end; None: the exit status decides."""
+    wall_seconds: float | None = None
+    """The stage's own wall limit (as the original's per-stage `timeout`); a program stage also
+    stays within the request's `wall_seconds`. None: the request's alone."""
+    build_limits: RunLimits | None = None
+    """Resource limits of a compiling stage (compilers need more address space and processes
+    than a learner's program); None: the request's limits."""
+    exports: tuple[str, ...] = ()
+    """Work-dir paths the stage produces that every later stage of the run gets (a compiled
+    program); a stage that exits 0 without them fails."""
+    output_file: str | None = None
+    """When set, what this stage printed becomes this work-dir file of every later stage."""
 
 
 @frozen
@@ -74,6 +99,11 @@ class RunPlan:
     stages: tuple[Stage, ...]
     note: str = ""
     """Shown at the start of `user_code_output` (e.g. a skipped type check)."""
+    view: StageView = PLAIN
+    """What every stage sees besides the standard sandbox: toolchain and artefact directories,
+    the language's environment."""
+    scratch_bytes: int = 0
+    """Minimum size of /tmp (and /dev/shm) for this plan's toolchain; 0: the runner's own."""
 
     @property
     def largest_work_dir(self) -> int:
@@ -82,91 +112,14 @@ class RunPlan:
         )
 
 
-def plan_run(
-    request: RunRequest,
-    toolchains: Mapping[Language, Toolchain],
-    *,
-    type_checker_available: bool,
-    max_total_bytes: int,
-) -> RunPlan:
-    """Raises InvalidInput for a request no sandbox could run, LanguageUnavailable for one this
-    host cannot."""
-    toolchain = toolchains.get(request.language)
-    if toolchain is None:
-        raise LanguageUnavailable(request.language)
-    if request.kind is RunKind.TASK:
-        plan = _task_plan(request, toolchain, type_checker_available)
-    elif request.kind is RunKind.SCRIPT:
-        plan = _script_plan(request, toolchain)
-    elif request.kind in (RunKind.PLAYGROUND, RunKind.PRACTICE_RUN):
-        plan = _project_run_plan(request, toolchain)
-    else:
-        plan = _practice_test_plan(request, toolchain)
-    if plan.largest_work_dir > max_total_bytes:
-        raise InvalidInput.field("files", "the files are larger than the sandbox's work dir")
-    return plan
-
-
-def _task_plan(request: RunRequest, toolchain: Toolchain, type_checker_available: bool) -> RunPlan:
-    if not request.source_test:
+def task_sources(source_run: str, source_test: str) -> tuple[bytes, bytes]:
+    """The two files of a task as bytes; a task cannot run without its test wrapper."""
+    if not source_test:
         raise InvalidInput.field("source_test", "a task needs its test wrapper")
-    program = (SandboxFile(TASK_FILE, _utf8(request.source_run)),)
-    stages: list[Stage] = []
-    note = ""
-    runs_program = request.task_type == "code" and bool(request.source_run)
-    if runs_program and request.type_check and toolchain.language is Language.PYTHON:
-        if type_checker_available:
-            mypy = (toolchain.interpreter, "-m", "mypy", *MYPY_OPTIONS, TASK_FILE)
-            stages.append(Stage(StageRole.TYPE_CHECK, mypy, program))
-        else:
-            note = TYPE_CHECK_SKIPPED_NOTE
-    if runs_program:
-        run = (toolchain.interpreter, TASK_FILE)
-        stages.append(Stage(StageRole.RUN, run, program, _stdin(request.stdin)))
-    stages.append(
-        Stage(
-            StageRole.TEST,
-            (toolchain.interpreter, TESTS_FILE),
-            (SandboxFile(TESTS_FILE, _utf8(request.source_test)),),
-            completion=toolchain.completion,
-        )
-    )
-    return RunPlan(tuple(stages), note)
+    return utf8(source_run), utf8(source_test)
 
 
-def _script_plan(request: RunRequest, toolchain: Toolchain) -> RunPlan:
-    if not request.source_run:
-        raise InvalidInput.field("source_run", "a script run needs a script")
-    return RunPlan(
-        (
-            Stage(
-                StageRole.RUN,
-                (toolchain.interpreter, SCRIPT_FILE, *_arguments(request.cmd_line_args)),
-                (SandboxFile(SCRIPT_FILE, _utf8(request.source_run)),),
-                _stdin(request.stdin),
-            ),
-        ),
-    )
-
-
-def _project_run_plan(request: RunRequest, toolchain: Toolchain) -> RunPlan:
-    files = _project_files(request.files)
-    main_file = checked_project_path(request.main_file, "main_file")
-    if main_file not in {file.path for file in files}:
-        raise InvalidInput.field("main_file", "is not one of the project's files")
-    argv = (toolchain.interpreter, main_file, *_arguments(request.cmd_line_args))
-    return RunPlan((Stage(StageRole.RUN, argv, files, _stdin(request.stdin)),))
-
-
-def _practice_test_plan(request: RunRequest, toolchain: Toolchain) -> RunPlan:
-    if toolchain.language is not Language.PYTHON:
-        raise LanguageUnavailable(request.language)
-    files = _project_files(request.files)
-    argv = (toolchain.interpreter, "-m", "unittest")
-    return RunPlan((Stage(StageRole.TEST, argv, files, completion=toolchain.completion),))
-
-
-def _project_files(files: tuple[ProjectFile, ...]) -> tuple[SandboxFile, ...]:
+def project_files(files: tuple[ProjectFile, ...]) -> tuple[SandboxFile, ...]:
     if not files:
         raise InvalidInput.field("files", "the project has no files")
     if len(files) > MAX_FILES:
@@ -178,8 +131,15 @@ def _project_files(files: tuple[ProjectFile, ...]) -> tuple[SandboxFile, ...]:
     if directories & set(paths):
         raise InvalidInput.field("files", "a file's path is also used as a directory")
     return tuple(
-        SandboxFile(path, _utf8(file.contents)) for path, file in zip(paths, files, strict=True)
+        SandboxFile(path, utf8(file.contents)) for path, file in zip(paths, files, strict=True)
     )
+
+
+def checked_main_file(main_file: str, files: tuple[SandboxFile, ...]) -> str:
+    checked = checked_project_path(main_file, "main_file")
+    if checked not in {file.path for file in files}:
+        raise InvalidInput.field("main_file", "is not one of the project's files")
+    return checked
 
 
 def checked_project_path(path: str, field: str) -> str:
@@ -194,7 +154,7 @@ def checked_project_path(path: str, field: str) -> str:
     return path
 
 
-def _arguments(cmd_line_args: str) -> tuple[str, ...]:
+def command_line_arguments(cmd_line_args: str) -> tuple[str, ...]:
     try:
         arguments = tuple(shlex.split(cmd_line_args))
     except ValueError as error:
@@ -205,10 +165,10 @@ def _arguments(cmd_line_args: str) -> tuple[str, ...]:
     return arguments
 
 
-def _stdin(text: str) -> bytes | None:
-    return _utf8(text) if text else None
+def stdin_bytes(text: str) -> bytes | None:
+    return utf8(text) if text else None
 
 
-def _utf8(text: str) -> bytes:
+def utf8(text: str) -> bytes:
     """Lone surrogates (JSON allows them) become `?` instead of failing the run."""
     return text.encode("utf-8", "replace")

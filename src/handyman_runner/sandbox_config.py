@@ -15,6 +15,9 @@ from attrs import Factory, evolve, field, frozen, validators
 
 from handyman_core.run_protocol import RunLimits
 
+DEFAULT_TOOLCHAIN_DIRECTORY = "/opt/handyman/toolchains"
+TOOLCHAINS_VARIABLE = "HANDYMAN_TOOLCHAINS"
+
 SANDBOX_HOST_UID = 65_530
 """Host uid (and gid) the sandboxes run as when the service is root. Debian reserves
 65000-65533 and systemd's dynamic users stop at 65519, so nothing else should own it."""
@@ -68,8 +71,9 @@ class SandboxConfig:
     queue_timeout: float = field(default=10.0, validator=validators.ge(0))
     """How long a run waits for a free slot before the runner answers busy."""
     retry_after_seconds: int = field(default=5, validator=validators.gt(0))
-    type_check_memory_bytes: int = 1024 * 1024 * 1024
-    """mypy needs more address space than a learner's program; it still runs sandboxed."""
+    toolchain_directory: str = DEFAULT_TOOLCHAIN_DIRECTORY
+    """Where the operator installs toolchains that the system's packages lack (Go, a recent
+    CMake, Python packages); each language binds what it uses read-only into its stages."""
 
 
 def effective_limits(requested: RunLimits, config: SandboxConfig) -> RunLimits:

@@ -10,6 +10,10 @@ known the outer bwrap is killed instead; `--die-with-parent` takes the namespace
 Output is one pipe for stdout and stderr, interleaved as a terminal shows them. A setup failure
 (bwrap could not build the sandbox or exec the command) is recognised by bwrap never reporting
 an exit code, not by parsing its messages.
+
+A build stage's products (`exports`) leave the sandbox as a tar stream that a shell, after the
+build command succeeded, writes into an in-memory file the runner reads once the sandbox is
+gone; only regular files with exactly the exported names are taken from it.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ from __future__ import annotations
 import contextlib
 import enum
 import fcntl
+import io
 import json
 import os
 import selectors
+import shlex
 import signal
 import subprocess
+import tarfile
 import time
 from collections.abc import Callable, Sequence
 
@@ -29,10 +36,12 @@ from attrs import frozen
 
 from handyman_core.run_protocol import RunLimits
 from handyman_runner.bwrap_command import (
+    PLAIN,
     SYNTHESIZED_ETC,
     HostLayout,
     Mounts,
     StageFds,
+    StageView,
     bwrap_argv,
 )
 from handyman_runner.completion import HarnessFile
@@ -44,6 +53,8 @@ KILL_GRACE_SECONDS = 2.0
 """How long a killed sandbox may take to close its pipes and be reaped."""
 DIAGNOSTICS_BYTES = 4096
 _STATUS_LIMIT = 64 * 1024
+SHELL = "/bin/sh"
+MISSING_EXPORTS = "the build did not leave {paths} behind\n"
 
 
 class StageEnd(enum.Enum):
@@ -67,6 +78,8 @@ class StageOutcome:
     """User + system time of the whole sandbox, when it ended by itself."""
     diagnostics: str = ""
     """The start of the output, for the service's log when the sandbox failed to start."""
+    exported: tuple[SandboxFile, ...] = ()
+    """The stage's `exports`, when it exited 0 and left every one of them behind."""
 
 
 @frozen
@@ -96,6 +109,8 @@ def run_stage(
     stop: StopSignal,
     harness: Sequence[HarnessFile] = (),
     inherited_fds: Sequence[int] = (),
+    view: StageView = PLAIN,
+    exports: Sequence[str] = (),
 ) -> StageOutcome:
     """`deadline` is on the `time.monotonic` clock; `write_output` returns False at the cap.
     `harness` files are mounted read-only under HARNESS_DIR; `inherited_fds` stay open in the
@@ -108,7 +123,9 @@ def run_stage(
         harness_fds = tuple(
             (file.sandbox_path, _sealed_memfd("harness", file.data, fds)) for file in harness
         )
+        executables = frozenset(file.path for file in files if file.executable)
         stdin_fd = _sealed_memfd("stdin", stdin, fds) if stdin is not None else None
+        export_fd = fds.add(os.memfd_create("exports")) if exports else None
         status_read, status_write = fds.pipe()
         output_read, output_write = fds.pipe()
         argv = bwrap_argv(
@@ -116,9 +133,11 @@ def run_stage(
             layout=launcher.layout,
             mounts=launcher.mounts,
             limits=limits,
-            fds=StageFds(status_write, seccomp_fd, etc_fds, work_fds, harness_fds),
-            command=command,
+            fds=StageFds(status_write, seccomp_fd, etc_fds, work_fds, harness_fds, executables),
+            command=command if export_fd is None else _exporting(command, exports, export_fd),
+            view=view,
         )
+        extra_fds = () if export_fd is None else (export_fd,)
         try:
             process = _start_bwrap(
                 launcher,
@@ -130,6 +149,7 @@ def run_stage(
                     seccomp_fd,
                     *(fd for _, fd in etc_fds + work_fds + harness_fds),
                     *inherited_fds,
+                    *extra_fds,
                 ),
             )
         except (OSError, ValueError, subprocess.SubprocessError) as error:
@@ -137,9 +157,54 @@ def run_stage(
         fds.close(output_write)
         fds.close(status_write)
         supervision = _Supervision(process, deadline, write_output, stop)
-        return supervision.follow(output_read, status_read, launcher.reaps_namespace_init)
+        outcome = supervision.follow(output_read, status_read, launcher.reaps_namespace_init)
+        if export_fd is None or outcome.end is not StageEnd.EXITED or outcome.exit_code != 0:
+            return outcome
+        exported = _read_exports(export_fd, exports, launcher.mounts.work_dir_bytes)
+        if exported is None:
+            write_output(MISSING_EXPORTS.format(paths=", ".join(exports)).encode())
+            return StageOutcome(StageEnd.EXITED, 1, outcome.cpu_seconds, outcome.diagnostics)
+        return StageOutcome(StageEnd.EXITED, 0, outcome.cpu_seconds, outcome.diagnostics, exported)
     finally:
         fds.close_all()
+
+
+def _exporting(command: Sequence[str], exports: Sequence[str], fd: int) -> list[str]:
+    """The command, then (only if it succeeded) the exported paths as a tar stream into `fd`."""
+    paths = " ".join(shlex.quote(path) for path in exports)
+    missing = shlex.quote(MISSING_EXPORTS.format(paths="%s"))
+    script = (
+        f'"$@" || exit; for p in {paths}; do test -f "$p" || {{ printf {missing} "$p"; exit 1; }}; '
+        f"done; exec tar -cf /proc/self/fd/{fd} -- {paths}"
+    )
+    return [SHELL, "-c", script, "sh", *command]
+
+
+def _read_exports(
+    fd: int, exports: Sequence[str], max_bytes: int
+) -> tuple[SandboxFile, ...] | None:
+    """The exported files, or None when one is missing, not a regular file, or the whole
+    stream is larger than a work dir."""
+    size = os.fstat(fd).st_size
+    if size > max_bytes:
+        return None
+    data = os.pread(fd, size, 0)
+    found: dict[str, SandboxFile] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+            for member in archive:
+                if member.name not in exports or not member.isreg():
+                    return None
+                content = archive.extractfile(member)
+                if content is None:
+                    return None
+                executable = bool(member.mode & 0o100)
+                found[member.name] = SandboxFile(member.name, content.read(), executable)
+    except (tarfile.TarError, OSError):
+        return None
+    if set(found) != set(exports):
+        return None
+    return tuple(found[path] for path in exports)
 
 
 def _start_bwrap(

@@ -72,8 +72,7 @@ def judge_stage(
         )
     if MEMORY_MESSAGE.search(output_tail[-OUTPUT_TAIL_CHARACTERS:]):
         return StageVerdict(Verdict.MEMORY_LIMIT, code, received)
-    failed = Verdict.TESTS_FAILED if role is StageRole.TEST else Verdict.RUN_FAILED
-    return StageVerdict(failed, code, received)
+    return StageVerdict(role.failure, code, received)
 
 
 _KILLED_VERDICTS = {

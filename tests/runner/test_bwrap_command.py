@@ -5,9 +5,11 @@ from __future__ import annotations
 from handyman_core.run_protocol import RunLimits
 from handyman_runner.bwrap_command import (
     ENVIRONMENT,
+    Bind,
     HostLayout,
     Mounts,
     StageFds,
+    StageView,
     bwrap_argv,
 )
 
@@ -93,3 +95,64 @@ def test_nested_work_files_get_their_directories_first() -> None:
     assert dirs[-2:] == ["/work/pkg", "/work/pkg/sub"]
     assert files == [("5", "/work/pkg/sub/mod.py"), ("6", "/work/main.py")]
     assert arguments.index("/work/pkg/sub") < arguments.index("/work/pkg/sub/mod.py")
+
+
+def test_a_language_view_adds_its_binds_and_environment() -> None:
+    view = StageView(
+        binds=(Bind("/opt/tools/go", "/opt/tools/go"), Bind("/var/cache/x", "/usr/local/lib")),
+        environment=(("GOCACHE", "/tmp/go"), ("HOME", "/tmp/home")),
+    )
+    arguments = bwrap_argv(
+        bwrap="/usr/bin/bwrap",
+        layout=LAYOUT,
+        mounts=Mounts(work_dir_bytes=1 << 20, scratch_bytes=1 << 19),
+        limits=RunLimits(),
+        fds=StageFds(status=3, etc=(), work=()),
+        command=["go", "run", "."],
+        view=view,
+    )
+    binds = _options(arguments, "--ro-bind", 2)
+    assert ("/opt/tools/go", "/opt/tools/go") in binds
+    assert ("/var/cache/x", "/usr/local/lib") in binds
+    assert arguments.index("/usr/local/lib") > arguments.index("/usr")
+    assert _options(arguments, "--bind", 2) == []
+    environment = dict(_options(arguments, "--setenv", 2))
+    assert environment["GOCACHE"] == "/tmp/go"
+    assert environment["HOME"] == "/tmp/home"
+    assert [name for name, _ in _options(arguments, "--setenv", 2)].count("HOME") == 1
+
+
+def test_only_an_artefact_build_binds_a_host_directory_writable() -> None:
+    view = StageView(binds=(Bind("/var/cache/x", "/artefacts", writable=True),))
+    arguments = bwrap_argv(
+        bwrap="/usr/bin/bwrap",
+        layout=LAYOUT,
+        mounts=Mounts(work_dir_bytes=1 << 20, scratch_bytes=1 << 19),
+        limits=RunLimits(),
+        fds=StageFds(status=3, etc=(), work=()),
+        command=["true"],
+        view=view,
+    )
+    assert _options(arguments, "--bind", 2) == [("/var/cache/x", "/artefacts")]
+
+
+def test_carried_programs_are_executable_and_sources_are_not() -> None:
+    arguments = bwrap_argv(
+        bwrap="/usr/bin/bwrap",
+        layout=LAYOUT,
+        mounts=Mounts(work_dir_bytes=1 << 20, scratch_bytes=1 << 19),
+        limits=RunLimits(),
+        fds=StageFds(
+            status=3,
+            etc=(),
+            work=(("main.go", 5), ("build/main", 6)),
+            executables=frozenset({"build/main"}),
+        ),
+        command=["build/main"],
+    )
+    perms = {
+        arguments[index + 4]: arguments[index + 1]
+        for index in range(len(arguments) - 4)
+        if arguments[index] == "--perms" and arguments[index + 2] == "--file"
+    }
+    assert perms == {"/work/main.go": "0644", "/work/build/main": "0755"}

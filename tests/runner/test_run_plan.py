@@ -14,26 +14,30 @@ from handyman_core.catalogue import ProjectFile
 from handyman_core.errors import InvalidInput
 from handyman_core.run_protocol import Language, RunKind, RunRequest
 from handyman_runner.completion import PythonCompletion
-from handyman_runner.run_plan import (
-    TYPE_CHECK_SKIPPED_NOTE,
-    RunPlan,
-    StageRole,
-    checked_project_path,
-    plan_run,
-)
+from handyman_runner.languages.plugin import Toolchain
+from handyman_runner.languages.python import MYPY, TYPE_CHECK_SKIPPED_NOTE
+from handyman_runner.languages.registry import LanguageTable
+from handyman_runner.run_plan import RunPlan, StageRole, checked_project_path
 from handyman_runner.sandbox_errors import LanguageUnavailable
-from handyman_runner.toolchains import Toolchain
 
-TOOLCHAINS = {
-    Language.PYTHON: Toolchain(Language.PYTHON, "/usr/bin/python3", PythonCompletion.load()),
-    Language.BASH: Toolchain(Language.BASH, "/usr/bin/bash"),
-}
+BASH = Toolchain(Language.BASH, "bash 5", (("bash", "/usr/bin/bash"),))
 
 
-def plan(request: RunRequest, *, type_checker: bool = False) -> RunPlan:
-    return plan_run(
-        request, TOOLCHAINS, type_checker_available=type_checker, max_total_bytes=1024 * 1024
+def python(*, type_checker: bool) -> Toolchain:
+    return Toolchain(
+        Language.PYTHON,
+        "python 3",
+        (("python3", "/usr/bin/python3"),),
+        features=frozenset({MYPY}) if type_checker else frozenset(),
+        completion=PythonCompletion.load(),
     )
+
+
+def plan(
+    request: RunRequest, *, type_checker: bool = False, max_total_bytes: int = 1024 * 1024
+) -> RunPlan:
+    table = LanguageTable.of([python(type_checker=type_checker), BASH])
+    return table.plan(request, None, max_total_bytes)
 
 
 def task(**fields: Any) -> RunRequest:
@@ -193,7 +197,7 @@ def test_a_project_larger_than_the_work_dir_is_invalid() -> None:
         main_file="main.py",
     )
     with pytest.raises(InvalidInput):
-        plan_run(request, TOOLCHAINS, type_checker_available=False, max_total_bytes=1024)
+        plan(request, max_total_bytes=1024)
 
 
 path_parts = st.sampled_from(["a", "b.py", "..", ".", "", "pkg", "~", "-x", "é"])

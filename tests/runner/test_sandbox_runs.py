@@ -14,8 +14,8 @@ from attrs import evolve
 from handyman_core.catalogue import ProjectFile
 from handyman_core.errors import InvalidInput, RunnerUnavailable
 from handyman_core.run_protocol import Language, RunKind, RunRequest, Verdict
+from handyman_runner.languages.python import TYPE_CHECK_SKIPPED_NOTE
 from handyman_runner.local import LanguageUnavailable, LocalSandboxRunner
-from handyman_runner.run_plan import TYPE_CHECK_SKIPPED_NOTE
 from handyman_runner.sandbox_config import DEFAULT_MAX_LIMITS
 from tests.runner.sandbox_support import (
     SHORT_WALL_SECONDS,
@@ -251,7 +251,7 @@ def test_output_so_far_shows_what_a_running_program_printed(runner: LocalSandbox
 def test_stop_kills_a_running_sandbox_at_once(runner: LocalSandboxRunner) -> None:
     handle = runner.start(script("import time\nprint('working')\ntime.sleep(10)\n"))
     deadline = time.monotonic() + SHORT_WALL_SECONDS
-    while "working" not in handle.output_so_far() and time.monotonic() < deadline:
+    while "working\n" not in handle.output_so_far() and time.monotonic() < deadline:
         time.sleep(0.02)
     stopped_at = time.monotonic()
     handle.stop()

@@ -33,7 +33,8 @@ def test_a_clean_exit_lets_the_run_go_on(role: StageRole) -> None:
 
 @given(st.integers(min_value=1, max_value=128), st.sampled_from(list(StageRole)))
 def test_a_plain_failure_is_the_stages_failure(code: int, role: StageRole) -> None:
-    expected = Verdict.TESTS_FAILED if role is StageRole.TEST else Verdict.RUN_FAILED
+    tests = (StageRole.TEST_BUILD, StageRole.TEST)
+    expected = Verdict.TESTS_FAILED if role in tests else Verdict.RUN_FAILED
     assert judge(exited(code), "AssertionError: wrong\n", role) is expected
 
 
