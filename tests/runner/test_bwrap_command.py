@@ -107,7 +107,7 @@ def test_a_language_view_adds_its_binds_and_environment() -> None:
         layout=LAYOUT,
         mounts=Mounts(work_dir_bytes=1 << 20, scratch_bytes=1 << 19),
         limits=RunLimits(),
-        fds=StageFds(status=3, etc=(), work=()),
+        fds=StageFds(status=3, seccomp=9, etc=(), work=()),
         command=["go", "run", "."],
         view=view,
     )
@@ -129,7 +129,7 @@ def test_only_an_artefact_build_binds_a_host_directory_writable() -> None:
         layout=LAYOUT,
         mounts=Mounts(work_dir_bytes=1 << 20, scratch_bytes=1 << 19),
         limits=RunLimits(),
-        fds=StageFds(status=3, etc=(), work=()),
+        fds=StageFds(status=3, seccomp=9, etc=(), work=()),
         command=["true"],
         view=view,
     )
@@ -144,6 +144,7 @@ def test_carried_programs_are_executable_and_sources_are_not() -> None:
         limits=RunLimits(),
         fds=StageFds(
             status=3,
+            seccomp=9,
             etc=(),
             work=(("main.go", 5), ("build/main", 6)),
             executables=frozenset({"build/main"}),

@@ -22,7 +22,7 @@ def test_a_program_stage_keeps_the_request_limits_and_the_shorter_wall(
     role: StageRole, requested_wall: float, stage_wall: float | None
 ) -> None:
     request = RunLimits(wall_seconds=requested_wall, memory_bytes=1 << 27)
-    limits = stage_limits(Stage(role, ("x",), wall_seconds=stage_wall), request, DEFAULT_MAX_LIMITS)
+    limits = stage_limits(Stage(role, ("x",), (), wall_seconds=stage_wall), request, DEFAULT_MAX_LIMITS)
     assert limits.memory_bytes == request.memory_bytes
     assert limits.processes == request.processes
     assert limits.wall_seconds == min(requested_wall, stage_wall or requested_wall)
@@ -30,7 +30,7 @@ def test_a_program_stage_keeps_the_request_limits_and_the_shorter_wall(
 
 @given(program_roles)
 def test_a_program_stage_never_gets_build_limits(role: StageRole) -> None:
-    stage = Stage(role, ("x",), build_limits=BUILD)
+    stage = Stage(role, ("x",), (), build_limits=BUILD)
     assert stage_limits(stage, RunLimits(), DEFAULT_MAX_LIMITS) == RunLimits()
 
 
@@ -38,7 +38,7 @@ def test_a_program_stage_never_gets_build_limits(role: StageRole) -> None:
 def test_a_build_stage_gets_the_language_limits_within_the_maximum_wall(
     role: StageRole, requested_wall: float, stage_wall: float
 ) -> None:
-    stage = Stage(role, ("cc",), wall_seconds=stage_wall, build_limits=BUILD)
+    stage = Stage(role, ("cc",), (), wall_seconds=stage_wall, build_limits=BUILD)
     request = RunLimits(wall_seconds=requested_wall, output_bytes=4096)
     limits = stage_limits(stage, request, DEFAULT_MAX_LIMITS)
     assert limits.memory_bytes == BUILD.memory_bytes
