@@ -22,7 +22,9 @@ def test_a_program_stage_keeps_the_request_limits_and_the_shorter_wall(
     role: StageRole, requested_wall: float, stage_wall: float | None
 ) -> None:
     request = RunLimits(wall_seconds=requested_wall, memory_bytes=1 << 27)
-    limits = stage_limits(Stage(role, ("x",), (), wall_seconds=stage_wall), request, DEFAULT_MAX_LIMITS)
+    limits = stage_limits(
+        Stage(role, ("x",), (), wall_seconds=stage_wall), request, DEFAULT_MAX_LIMITS
+    )
     assert limits.memory_bytes == request.memory_bytes
     assert limits.processes == request.processes
     assert limits.wall_seconds == min(requested_wall, stage_wall or requested_wall)
