@@ -31,6 +31,14 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """Schemathesis over /openapi.json against `handyman serve` on PostgreSQL, every check,
+    bounded (a few thousand cases); `nox -s fuzz -- --max-examples 300` runs it at length."""
+    session.install("-e", ".[dev]", "schemathesis>=4.32")
+    session.run("python", "-m", "tests.fuzz_api", *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Store benchmarks: catalogue import, merge, chapter-list read; prints medians."""
     session.install("-e", ".[dev]")
