@@ -30,6 +30,13 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+@nox.session(name="bench-faults")
+def bench_faults(session: nox.Session) -> None:
+    """Database stopped and frozen under load; slowloris and silent connections against a probe."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench.faults", *session.posargs)
+
+
 @nox.session
 def fuzz(session: nox.Session) -> None:
     """Schemathesis over /openapi.json against `handyman serve` on PostgreSQL, every check,
