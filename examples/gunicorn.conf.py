@@ -1,7 +1,8 @@
 """Production gunicorn settings for Handyman: `gunicorn -c examples/gunicorn.conf.py`.
 
 Configure through the environment: HANDYMAN_DATABASE_URL (postgresql://...), HANDYMAN_API_TOKEN,
-HANDYMAN_ADMIN_TOKEN, HANDYMAN_RUNNER (local | remote | none), HANDYMAN_WATCHMAN_URLS, and
+HANDYMAN_ADMIN_TOKEN, HANDYMAN_ADMIN_NETWORKS, HANDYMAN_RUNNER (local | remote | none),
+HANDYMAN_WATCHMAN_URLS, and
 PROMETHEUS_MULTIPROC_DIR (an empty directory, so /metrics sums all workers). Run
 `handyman db upgrade` and `handyman import-courses DIR` before starting, or use `handyman serve`.
 """
@@ -10,6 +11,13 @@ import multiprocessing
 import os
 
 from prometheus_client import multiprocess
+
+from handyman_http.settings import admin_networks_from
+
+# The workers read HANDYMAN_ADMIN_NETWORKS after the fork; a bad entry stops the start here, once,
+# with the entry named, instead of failing every worker. REMOTE_ADDR is the TCP peer (behind a
+# reverse proxy: the proxy), unless proxy_protocol is on and the proxy is in proxy_allow_ips.
+admin_networks_from(os.environ)
 
 wsgi_app = "handyman_cli.wsgi:application"
 bind = os.environ.get("HANDYMAN_BIND", "0.0.0.0:8080")

@@ -30,6 +30,8 @@ from handyman_cli.runner_choice import (
     WATCHMAN_URLS_VARIABLE,
     remote_runner,
 )
+from handyman_http.settings import ADMIN_NETWORKS_VARIABLE, admin_networks_from
+from handyman_http.trusted_networks import InvalidNetworks, TrustedNetworks
 from handyman_store.database import create_engine
 from handyman_store.migrate import upgrade
 
@@ -86,6 +88,15 @@ def gunicorn_options(
 
 
 def serve(args: argparse.Namespace) -> int:
+    if args.admin_networks is not None:
+        os.environ[ADMIN_NETWORKS_VARIABLE] = args.admin_networks
+    try:
+        admin_networks = admin_networks_from(os.environ)
+    except InvalidNetworks as error:
+        print(f"handyman: {error}; not starting", file=sys.stderr)
+        return 2
+    if admin_networks:
+        print(f"Admin endpoints are open to callers from: {admin_networks}", flush=True)
     if args.demo:
         database_url = prepare_demo(args)
     else:
@@ -149,4 +160,20 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="base URL of a remote runner (repeatable; with --runner remote)",
     )
+    parser.add_argument(
+        "--admin-networks",
+        type=_checked_networks,
+        metavar="CIDRS",
+        help="callers from these networks (space- or comma-separated CIDRs, e.g. "
+        "'10.0.0.0/8 ::1/128') may use merge_users/split_users without the admin token; "
+        f"default: {ADMIN_NETWORKS_VARIABLE}, else none",
+    )
     parser.add_argument("--access-log", action="store_true", help="log every request")
+
+
+def _checked_networks(text: str) -> str:
+    try:
+        TrustedNetworks.parse(text)
+    except InvalidNetworks as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text

@@ -1,4 +1,5 @@
-"""Bearer-token access (contract §6), compared in constant time."""
+"""Access (docs/site-compatibility.md): bearer tokens, compared in constant time, and the admin
+networks for the internal endpoints."""
 
 from __future__ import annotations
 
@@ -20,14 +21,55 @@ def _matches(presented: str | None, expected: str) -> bool:
     return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
 
 
-def is_admin(req: falcon.Request, settings: Settings) -> bool:
+def _admin_by_token(req: falcon.Request, settings: Settings) -> bool:
     return settings.admin_token is not None and _matches(_bearer(req), settings.admin_token)
 
 
+def _presents_a_wrong_token(req: falcon.Request, settings: Settings) -> bool:
+    """Any Authorization header that is neither token. Checked before trusting a network: a
+    caller that sends a credential means to be judged by it."""
+    if not (req.get_header("Authorization") or "").strip():
+        return False
+    return not (
+        _admin_by_token(req, settings)
+        or (settings.api_token is not None and _matches(_bearer(req), settings.api_token))
+    )
+
+
+def peer_address(req: falcon.Request) -> str | None:
+    """The WSGI server's REMOTE_ADDR as it is. Not `req.remote_addr`, which reads 127.0.0.1
+    when the server gives none, and never a forwarding header a client can write."""
+    address = req.env.get("REMOTE_ADDR")
+    return address if isinstance(address, str) else None
+
+
+def is_admin(req: falcon.Request, settings: Settings) -> bool:
+    """The admin token, or a caller from an admin network that sends no wrong token."""
+    if _admin_by_token(req, settings):
+        return True
+    return settings.admin_networks.contain(peer_address(req)) and not _presents_a_wrong_token(
+        req, settings
+    )
+
+
+def _admin_refusal(req: falcon.Request, settings: Settings) -> falcon.HTTPForbidden:
+    if settings.admin_token is None and not settings.admin_networks:
+        return falcon.HTTPForbidden(
+            description="This endpoint is disabled: neither HANDYMAN_ADMIN_TOKEN nor "
+            "HANDYMAN_ADMIN_NETWORKS is set"
+        )
+    if _presents_a_wrong_token(req, settings):
+        return falcon.HTTPForbidden(description="The admin token is not valid")
+    return falcon.HTTPForbidden(
+        description="The admin token is required, or a caller from HANDYMAN_ADMIN_NETWORKS"
+    )
+
+
 class AccessMiddleware:
-    """The API token guards every endpoint when set; resources marked `admin_only` need the admin
-    token, and answer 403 when no admin token is configured at all. The admin token also passes
-    the API-token check, so an operator needs only one header."""
+    """The API token guards every endpoint when set, whatever the caller's network; resources
+    marked `admin_only` need the admin token or a caller from an admin network, and answer 403
+    when neither is configured. The admin token also passes the API-token check, so an operator
+    needs only one header."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -36,8 +78,7 @@ class AccessMiddleware:
         self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
     ) -> None:
         settings = self._settings
-        admin = is_admin(req, settings)
-        if settings.api_token is not None and not admin:
+        if settings.api_token is not None and not _admin_by_token(req, settings):
             if _bearer(req) is None:
                 raise falcon.HTTPUnauthorized(
                     description="An API token is required: Authorization: Bearer <token>",
@@ -45,9 +86,5 @@ class AccessMiddleware:
                 )
             if not _matches(_bearer(req), settings.api_token):
                 raise falcon.HTTPForbidden(description="The API token is not valid")
-        if getattr(resource, "admin_only", False) and not admin:
-            if settings.admin_token is None:
-                raise falcon.HTTPForbidden(
-                    description="This endpoint is disabled: HANDYMAN_ADMIN_TOKEN is not set"
-                )
-            raise falcon.HTTPForbidden(description="The admin token is required")
+        if getattr(resource, "admin_only", False) and not is_admin(req, settings):
+            raise _admin_refusal(req, settings)

@@ -125,8 +125,9 @@ _INVALID = (
 _UNAUTHORIZED = "HANDYMAN_API_TOKEN is set and the request carries no bearer token."
 _FORBIDDEN_API = "The bearer token is not the API token (nor the admin token)."
 _FORBIDDEN_ADMIN = (
-    "The admin token is missing or wrong, or HANDYMAN_ADMIN_TOKEN is not set (then the "
-    "endpoint is disabled); also a wrong API token."
+    "The admin token is missing and the caller is not in HANDYMAN_ADMIN_NETWORKS, or a token "
+    "is sent and wrong (refused from any network), or neither HANDYMAN_ADMIN_TOKEN nor "
+    "HANDYMAN_ADMIN_NETWORKS is set (then the endpoint is disabled)."
 )
 _TOO_LARGE = "The body exceeds the limit (HANDYMAN_BODY_LIMIT, 1 MiB by default)."
 
@@ -171,7 +172,10 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
     "adminToken": {
         "type": "http",
         "scheme": "bearer",
-        "description": "HANDYMAN_ADMIN_TOKEN, for internal endpoints.",
+        "description": (
+            "HANDYMAN_ADMIN_TOKEN, for internal endpoints. Callers from HANDYMAN_ADMIN_NETWORKS "
+            "(checked against the peer address) need no token, as the course site sends none."
+        ),
     },
 }
 

@@ -256,7 +256,8 @@ ENDPOINTS: tuple[LegacyEndpoint, ...] = (
         tag="accounts",
         summary="Merge an old account's progress into the current one",
         description=(
-            "Internal: needs the admin token. All-or-nothing: statuses take the higher, "
+            "Internal: needs the admin token or a caller from HANDYMAN_ADMIN_NETWORKS (the site "
+            "sends no token). All-or-nothing: statuses take the higher, "
             "attempts add up and the old account's rows (practice included) are removed; "
             "equal ids are a 400 (the original wiped the user)."
         ),
@@ -272,7 +273,8 @@ ENDPOINTS: tuple[LegacyEndpoint, ...] = (
         tag="accounts",
         summary="Copy the current account's progress to a new account",
         description=(
-            "Internal: needs the admin token. All-or-nothing; if the new account already has "
+            "Internal: needs the admin token or a caller from HANDYMAN_ADMIN_NETWORKS (the site "
+            "sends no token). All-or-nothing; if the new account already has "
             "progress the answer is 409 and nothing is written."
         ),
         user=UserParameter.IGNORED,

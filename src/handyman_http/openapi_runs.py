@@ -36,7 +36,7 @@ _ACCESS = (
     "`user_id` names the caller, as on the original's endpoints, and is required unless the "
     "admin token is presented. A user sees and stops only their own runs; the runs of other "
     "users, and those made for nobody (anonymous playground runs, runs the admin started "
-    "without `user_id`), need the admin token."
+    "without `user_id`), need the admin token or a caller from HANDYMAN_ADMIN_NETWORKS."
 )
 
 _TIME: Schema = {

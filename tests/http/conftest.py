@@ -111,15 +111,24 @@ class Api:
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
         params: dict[str, str] | None = None,
+        remote_addr: str | None = None,
     ) -> testing.Result:
+        """`remote_addr` is the WSGI REMOTE_ADDR; None leaves it out, as falcon's test client
+        does by default."""
         params = {**(params or {}), **({} if user_id is None else {"user_id": str(user_id)})}
         all_headers = dict(headers or {})
         if admin:
             all_headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
         if raw is not None:
-            return self.client.simulate_post(path, body=raw, params=params, headers=all_headers)
+            return self.client.simulate_post(
+                path, body=raw, params=params, headers=all_headers, remote_addr=remote_addr
+            )
         return self.client.simulate_post(
-            path, json={} if body is None else body, params=params, headers=all_headers
+            path,
+            json={} if body is None else body,
+            params=params,
+            headers=all_headers,
+            remote_addr=remote_addr,
         )
 
 

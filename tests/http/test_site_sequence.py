@@ -2,15 +2,19 @@
 and on PostgreSQL: gunicorn with two workers, the example course imported at start, and a
 stand-in for the original runner (watchman) on loopback behind `--runner remote`.
 
-Requests go out exactly as scene sends them, and the assertions are on the bodies scene reads.
+Requests go out exactly as scene sends them, and the assertions are on the bodies scene reads:
+no token anywhere, merge_users and split_users included, from the trusted loopback network.
 Each test uses its own users, so the tests share one server per database without sharing state.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import importlib.util
 import json
+import subprocess
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +50,8 @@ from tests.postgres_server import DatabaseFactory
 pytestmark = pytest.mark.slow
 
 ADMIN_TOKEN = "live-admin-token"
+SITE_NETWORKS = "127.0.0.0/8 ::1/128"
+"""The site's set-up (docs/site-compatibility.md): it calls from a trusted network, no token."""
 PLAIN_TEXT_TASK = TASKS[CHAPTER_1][2]
 """`consoleoutput` in the chapter text: the site's JS sends task_type plain_text."""
 PROJECT_TREE = json.dumps(
@@ -97,6 +103,8 @@ def live(
             "remote",
             "--watchman-url",
             watchman.url,
+            "--admin-networks",
+            SITE_NETWORKS,
         )
         environment = server_environment(folder, ADMIN_TOKEN)
         server = stack.enter_context(running_server(command, environment, folder))
@@ -382,12 +390,13 @@ def test_the_playground_opens_an_example_and_runs_the_code(live: LiveSite) -> No
 
 
 def test_linking_accounts_merges_progress_and_unlinking_copies_it(live: LiveSite) -> None:
+    """communications.sync_tg_bot and delete_tg_bot_link_for_user, without a token."""
     site = live.site
     site_account, bot_account, unlinked = 121, 122, 123
     task_id = TASKS[CHAPTER_1][0]
     assert run_task(site, site_account, task_id) == RUN_OK
 
-    merged = site.post_as_admin(
+    merged = site.post(
         "/merge_users",
         {"cur_user_id": bot_account, "old_user_id": site_account, "new_user_id": 0},
     )
@@ -395,23 +404,90 @@ def test_linking_accounts_merges_progress_and_unlinking_copies_it(live: LiveSite
     assert task_status(site, bot_account, task_id) == "completed"
     assert task_status(site, site_account, task_id) == "not_started"
 
-    split = site.post_as_admin(
-        "/split_users", {"cur_user_id": bot_account, "new_user_id": unlinked}
-    )
+    split = site.post("/split_users", {"cur_user_id": bot_account, "new_user_id": unlinked})
     assert split == {"status": 0}
     assert task_status(site, unlinked, task_id) == "completed"
     assert task_status(site, bot_account, task_id) == "completed"
 
-    again = site.post_as_admin(
-        "/split_users", {"cur_user_id": bot_account, "new_user_id": unlinked}
-    )
+    again = site.post("/split_users", {"cur_user_id": bot_account, "new_user_id": unlinked})
     assert (again, site.last_status) == (None, 409)
 
 
-def test_account_endpoints_refuse_a_caller_without_the_admin_token(live: LiveSite) -> None:
-    site = live.site
-    assert site.post("/merge_users", {"cur_user_id": 131, "old_user_id": 132}) is None
+def test_account_endpoints_refuse_a_wrong_token_even_from_the_trusted_network(
+    live: LiveSite,
+) -> None:
+    site = Site(live.site.url, "not-the-admin-token")
+    assert site.post_as_admin("/merge_users", {"cur_user_id": 131, "old_user_id": 132}) is None
     assert site.last_status == 403
+
+
+def _merge_from(url: str, source: str, headers: dict[str, str]) -> int:
+    """merge_users without a token from the local address `source` (any 127.x.y.z is this
+    host's loopback, so one machine can play a trusted and an untrusted caller)."""
+    parsed = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(
+        parsed.hostname or "", parsed.port, timeout=30, source_address=(source, 0)
+    )
+    try:
+        body = json.dumps({"cur_user_id": 151, "old_user_id": 152})
+        connection.request(
+            "POST", "/merge_users", body, {"Content-Type": "application/json", **headers}
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_the_trusted_network_is_the_peer_address_not_a_forwarding_header(tmp_path: Path) -> None:
+    """gunicorn trusts loopback for forwarding headers by default (forwarded_allow_ips); the
+    peer address it reports must still be the socket's, whatever a client writes."""
+    command = serve_command(
+        f"sqlite:///{tmp_path / 'handyman.sqlite3'}",
+        free_port(),
+        EXAMPLE_COURSES,
+        "--runner",
+        "none",
+        "--workers",
+        "1",
+        "--admin-networks",
+        "127.0.0.2/32",
+    )
+    with running_server(command, server_environment(tmp_path, ADMIN_TOKEN), tmp_path) as server:
+        assert _merge_from(server.url, "127.0.0.2", {}) == 200
+        for header, value in (
+            ("X-Forwarded-For", "127.0.0.2"),
+            ("X-Real-IP", "127.0.0.2"),
+            ("Forwarded", "for=127.0.0.2"),
+        ):
+            assert _merge_from(server.url, "127.0.0.1", {header: value}) == 403, header
+
+
+@pytest.mark.parametrize(
+    ("arguments", "variable"),
+    [(["--admin-networks", "10.0.0.0/33"], ""), ([], "10.0.0.0/33 ::1/128")],
+)
+def test_a_bad_admin_network_stops_the_start_with_a_clear_error(
+    tmp_path: Path, arguments: list[str], variable: str
+) -> None:
+    environment = server_environment(tmp_path, ADMIN_TOKEN)
+    if variable:
+        environment["HANDYMAN_ADMIN_NETWORKS"] = variable
+    command = serve_command(
+        f"sqlite:///{tmp_path / 'handyman.sqlite3'}", free_port(), EXAMPLE_COURSES, *arguments
+    )
+    finished = subprocess.run(
+        command,
+        check=False,
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert finished.returncode == 2
+    assert "'10.0.0.0/33' is not a network in CIDR form" in finished.stderr
+    assert "Traceback" not in finished.stderr
+    assert not (tmp_path / "handyman.sqlite3").exists(), "nothing may start before the check"
 
 
 # --- transport limits ------------------------------------------------------------------------
