@@ -72,3 +72,10 @@ def bench_runner(session: nox.Session) -> None:
     """run_task through the HTTP API on the local sandbox vs python3 directly."""
     session.install("-e", ".[dev]")
     session.run("python", "-m", "bench.runner", *session.posargs)
+
+
+@nox.session(name="bench-segments")
+def bench_segments(session: nox.Session) -> None:
+    """Segments on PostgreSQL with 1,000,000 users' memberships: reads, writes, month report."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench.segments", *session.posargs)

@@ -34,6 +34,7 @@ from handyman_store.schema import segment_events, segment_memberships, segments
 from handyman_store.segment_rows import INCLUDED, from_database, segment_of, utc
 
 BATCH_ROWS = 10_000
+_OPERATIONS = {operation.value: operation for operation in Operation}
 
 
 def history_rows(
@@ -53,7 +54,7 @@ def history_rows(
             at=from_database(row.at),
             segment=SegmentName(row.name),
             user_id=row.user_id,
-            operation=Operation(row.operation),
+            operation=_OPERATIONS[row.operation],
             percentage=None if row.percentage is None else Percentage(row.percentage),
         )
 
