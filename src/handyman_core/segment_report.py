@@ -1,8 +1,10 @@
 """The segment history report: which period it covers, its rows, their order and their text.
 
-Rows are ordered by time; rows at the same instant by segment name, then the segment-level rows
-first, then user id, then operation, and rows equal in all that in the order they happened (a
-stable sort of the history), so the same history always reads the same. `percentage` is filled on
+Rows are ordered by time; rows at the same instant by segment (its id: the order segments were
+created in), then the segment-level rows first, then user id, then operation, and rows equal in
+all that in the order they happened (a stable sort of the history), so the same history always
+reads the same. The segment id also tells apart a deleted segment from a later one of the same
+name. `percentage` is filled on
 segment-level rows only (the percentage from that instant on).
 """
 
@@ -19,6 +21,7 @@ from handyman_core.segment_history import HistoryEvent, Operation
 from handyman_core.segments import Percentage, SegmentName
 
 REPORT_COLUMNS = ("user_id", "segment", "operation", "at", "percentage")
+JSON_FIELDS = (*REPORT_COLUMNS, "segment_id")
 _MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
 
 
@@ -77,15 +80,18 @@ class ReportRow:
     segment: SegmentName
     user_id: int | None
     operation: Operation
-    percentage: Percentage | None = None
+    percentage: Percentage | None
+    segment_id: int
 
     @classmethod
     def of(cls, event: HistoryEvent, segment: SegmentName) -> ReportRow:
-        return cls(event.at, segment, event.user_id, event.operation, event.percentage)
+        return cls(
+            event.at, segment, event.user_id, event.operation, event.percentage, event.segment_id
+        )
 
 
-def report_order(row: ReportRow) -> tuple[datetime, str, bool, int, str]:
-    return (row.at, row.segment, row.user_id is not None, row.user_id or 0, row.operation)
+def report_order(row: ReportRow) -> tuple[datetime, int, bool, int, str]:
+    return (row.at, row.segment_id, row.user_id is not None, row.user_id or 0, row.operation)
 
 
 def report_fields(row: ReportRow) -> tuple[str, str, str, str, str]:
@@ -106,4 +112,5 @@ def report_json(row: ReportRow) -> dict[str, object]:
         "operation": row.operation.value,
         "at": format_instant(row.at),
         "percentage": None if row.percentage is None else row.percentage.as_json(),
+        "segment_id": row.segment_id,
     }

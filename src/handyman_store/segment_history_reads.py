@@ -1,9 +1,11 @@
 """The history report, streamed: logged events, plus the expiries not yet logged (inclusions whose
 end has passed but that no write or expiry job has settled), in the report's order.
 
-One statement reads both, so the report sees one snapshot even while the expiry job moves rows
-from one side to the other. Rows come from a server-side cursor in batches, so memory stays flat
-however long the period.
+The caller's connection reads one snapshot (see `SegmentStore.history`): the segments first,
+whose names and rollouts the rows need, then one statement for both kinds of row, so the report
+is consistent even while the expiry job moves rows from one side to the other. Both sides are
+read in index order by time and merged, so the first rows come at once and rows come from a
+server-side cursor in batches: memory stays flat however long the period.
 """
 
 from __future__ import annotations
@@ -17,19 +19,19 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
-    String,
     and_,
-    cast,
+    false,
     literal,
     null,
     select,
+    true,
     union_all,
 )
 
 from handyman_core.segment_history import Operation, settle
 from handyman_core.segment_membership import Included
 from handyman_core.segment_report import ReportPeriod, ReportRow
-from handyman_core.segments import Percentage, Segment, SegmentName
+from handyman_core.segments import Percentage, Segment
 from handyman_store.schema import segment_events, segment_memberships, segments
 from handyman_store.segment_rows import INCLUDED, from_database, segment_of, utc
 
@@ -41,45 +43,39 @@ def history_rows(
     connection: Connection, period: ReportPeriod, now: datetime
 ) -> Iterator[ReportRow]:
     """Every report row in `period`, as of `now`, in `core.segment_report.report_order`."""
-    query = _report_query(connection, period, now)
-    result = connection.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
-    unsettled: dict[int, Segment] = {}
-    for row in result:
-        if row.unsettled:
-            report_row = _unsettled_expiry(row, unsettled, now)
+    by_id = {
+        segment.segment_id: segment
+        for segment in map(segment_of, connection.execute(select(segments)))
+    }
+    result = connection.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(
+        _report_query(connection, period, now)
+    )
+    percentages: dict[int | None, Percentage | None] = {None: None}
+    for at, segment_id, user_id, operation, percentage, unsettled in result:
+        segment = by_id[segment_id]
+        if unsettled:
+            report_row = _unsettled_expiry(segment, user_id, from_database(at), now)
             if report_row is not None:
                 yield report_row
             continue
+        if percentage not in percentages:
+            percentages[percentage] = Percentage(percentage)
         yield ReportRow(
-            at=from_database(row.at),
-            segment=SegmentName(row.name),
-            user_id=row.user_id,
-            operation=_OPERATIONS[row.operation],
-            percentage=None if row.percentage is None else Percentage(row.percentage),
+            from_database(at),
+            segment.name,
+            user_id,
+            _OPERATIONS[operation],
+            percentages[percentage],
+            segment_id,
         )
 
 
 def _unsettled_expiry(
-    row: Any, segments_seen: dict[int, Segment], now: datetime
+    segment: Segment, user_id: int, expires_at: datetime, now: datetime
 ) -> ReportRow | None:
     """The `expired` row `settle` would log for this inclusion (none if the rollout keeps the
     user in)."""
-    segment = segments_seen.get(row.segment_id)
-    if segment is None:
-        segment = segment_of(
-            {
-                "segment_id": row.segment_id,
-                "name": row.name,
-                "description": "",
-                "percentage": row.rollout,
-                "salt": row.salt,
-                "created_at": row.at,
-                "deleted_at": None,
-            }
-        )
-        segments_seen[row.segment_id] = segment
-    expires_at = from_database(row.at)
-    _, event = settle(segment, row.user_id, Included(expires_at, expires_at), now)
+    _, event = settle(segment, user_id, Included(expires_at, expires_at), now)
     return None if event is None else ReportRow.of(event, segment.name)
 
 
@@ -87,54 +83,45 @@ def _report_query(connection: Connection, period: ReportPeriod, now: datetime) -
     events = segment_events.c
     memberships = segment_memberships.c
     start, end = utc(period.start), utc(period.end)
-    logged = (
-        select(
-            events.at.label("at"),
-            segments.c.name.label("name"),
-            events.user_id.label("user_id"),
-            events.operation.label("operation"),
-            events.percentage.label("percentage"),
-            literal(False).label("unsettled"),
-            events.segment_id.label("segment_id"),
-            events.event_id.label("event_id"),
-            cast(null(), String).label("salt"),
-            cast(null(), Integer).label("rollout"),
-        )
-        .join(segments, segments.c.segment_id == events.segment_id)
-        .where(and_(events.at >= start, events.at < end))
-    )
-    expired = (
-        select(
-            memberships.expires_at.label("at"),
-            segments.c.name.label("name"),
-            memberships.user_id.label("user_id"),
-            literal(Operation.EXPIRED.value).label("operation"),
-            cast(null(), Integer).label("percentage"),
-            literal(True).label("unsettled"),
-            memberships.segment_id.label("segment_id"),
-            cast(null(), BigInteger).label("event_id"),
-            segments.c.salt.label("salt"),
-            segments.c.percentage.label("rollout"),
-        )
-        .join(segments, segments.c.segment_id == memberships.segment_id)
-        .where(
-            and_(
-                memberships.state == INCLUDED,
-                memberships.expires_at >= start,
-                memberships.expires_at < end,
-                memberships.expires_at <= utc(now),
-                segments.c.deleted_at.is_(None),
-            )
+    logged = select(
+        events.at.label("at"),
+        events.segment_id.label("segment_id"),
+        events.user_id.label("user_id"),
+        events.operation.label("operation"),
+        events.percentage.label("percentage"),
+        false().label("unsettled"),
+        events.event_id.label("event_id"),
+    ).where(and_(events.at >= start, events.at < end))
+    expired = select(
+        memberships.expires_at.label("at"),
+        memberships.segment_id.label("segment_id"),
+        memberships.user_id.label("user_id"),
+        literal(Operation.EXPIRED.value).label("operation"),
+        null().cast(Integer).label("percentage"),
+        true().label("unsettled"),
+        null().cast(BigInteger).label("event_id"),
+    ).where(
+        and_(
+            memberships.state == INCLUDED,
+            memberships.expires_at >= start,
+            memberships.expires_at < end,
+            memberships.expires_at <= utc(now),
         )
     )
     both = union_all(logged, expired).subquery("history")
-    name: ColumnElement[Any] = both.c.name
     operation: ColumnElement[Any] = both.c.operation
     if connection.dialect.name == "postgresql":
-        name, operation = name.collate("C"), operation.collate("C")
-    return select(both).order_by(
+        operation = operation.collate("C")
+    return select(
         both.c.at,
-        name,
+        both.c.segment_id,
+        both.c.user_id,
+        both.c.operation,
+        both.c.percentage,
+        both.c.unsettled,
+    ).order_by(
+        both.c.at,
+        both.c.segment_id,
         both.c.user_id.nulls_first(),
         operation,
         both.c.event_id,

@@ -76,8 +76,9 @@ class SegmentStore:
             yield from segment_history_reads.history_rows(connection, period, now)
 
     def _report_connection(self) -> Connection:
-        """On PostgreSQL a server-side cursor needs a transaction; on SQLite a long read must
-        not hold the write lock, so it gets a deferred one."""
+        """One snapshot for the whole report: a repeatable-read transaction on PostgreSQL (its
+        server-side cursor needs a transaction anyway); on SQLite a deferred one, which reads
+        one WAL snapshot and does not hold the write lock while the report streams."""
         if self.engine.dialect.name == "postgresql":
-            return self.engine.connect()
+            return self.engine.connect().execution_options(isolation_level="REPEATABLE READ")
         return read_connection(self.engine)

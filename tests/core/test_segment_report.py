@@ -14,6 +14,7 @@ from handyman_core.errors import InvalidInput
 from handyman_core.instants import parse_instant
 from handyman_core.segment_history import HistoryEvent, Operation
 from handyman_core.segment_report import (
+    JSON_FIELDS,
     REPORT_COLUMNS,
     ReportPeriod,
     ReportRow,
@@ -69,6 +70,7 @@ rows = st.builds(
     user_id=st.none() | user_ids,
     operation=st.sampled_from(Operation),
     percentage=st.none() | percentages,
+    segment_id=st.integers(1, 10**6),
 )
 
 
@@ -90,20 +92,21 @@ def test_a_csv_record_reads_back_as_the_row(row: ReportRow) -> None:
 @given(row=rows)
 def test_the_json_form_carries_the_same_values(row: ReportRow) -> None:
     document = report_json(row)
-    assert list(document) == list(REPORT_COLUMNS)
+    assert list(document) == list(JSON_FIELDS)
+    assert document["segment_id"] == row.segment_id
     assert document["user_id"] == row.user_id
     assert parse_instant(document["at"], "at") == row.at
 
 
-def test_rows_order_by_time_then_segment_then_segment_level_first_then_user() -> None:
+def test_rows_order_by_time_then_segment_id_then_segment_level_first_then_user() -> None:
     at = datetime(2026, 7, 1, tzinfo=UTC)
     a, b = SegmentName("A"), SegmentName("B")
     ordered = [
-        ReportRow(at, a, None, Operation.ADDED, Percentage(10)),
-        ReportRow(at, a, 2, Operation.REMOVED),
-        ReportRow(at, a, 10, Operation.ADDED),
-        ReportRow(at, b, 1, Operation.ADDED),
-        ReportRow(at.replace(second=1), a, 1, Operation.EXPIRED),
+        ReportRow(at, b, None, Operation.ADDED, Percentage(10), 1),
+        ReportRow(at, b, 2, Operation.REMOVED, None, 1),
+        ReportRow(at, b, 10, Operation.ADDED, None, 1),
+        ReportRow(at, a, 1, Operation.ADDED, None, 2),
+        ReportRow(at.replace(second=1), a, 1, Operation.EXPIRED, None, 2),
     ]
     assert sorted(reversed(ordered), key=report_order) == ordered
 
@@ -112,5 +115,5 @@ def test_a_row_of_an_event_names_its_segment() -> None:
     at = datetime(2026, 7, 1, tzinfo=UTC)
     event = HistoryEvent(4, 9, Operation.EXPIRED, at)
     assert ReportRow.of(event, SegmentName("BETA")) == ReportRow(
-        at, SegmentName("BETA"), 9, Operation.EXPIRED
+        at, SegmentName("BETA"), 9, Operation.EXPIRED, None, 4
     )
