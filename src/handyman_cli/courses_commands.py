@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -22,21 +23,35 @@ errors_console = Console(stderr=True)
 
 
 def read_folder_or_report(directory: Path) -> FolderReading | None:
+    """The folder's reading. When the folder is invalid its findings are printed here, since no
+    import will follow; a usable folder's warnings are listed by the summary that counts them."""
     if not directory.is_dir():
         errors_console.print(f"[red]handyman: {directory} is not a directory[/red]")
         return None
     reading = read_course_folder(directory)
-    for warning in reading.warnings:
-        errors_console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    for error in reading.errors:
-        errors_console.print(f"[red]error:[/red] {error}", highlight=False)
+    if reading.errors:
+        print_warnings(reading.warnings)
+        for error in reading.errors:
+            errors_console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
     return reading
+
+
+def print_warnings(warnings: Sequence[str]) -> None:
+    if not warnings:
+        return
+    errors_console.print(f"{len(warnings)} warning{'' if len(warnings) == 1 else 's'}:")
+    for warning in warnings:
+        errors_console.print(
+            f"[yellow]warning:[/yellow] {warning}", highlight=False, soft_wrap=True
+        )
 
 
 def check_courses(args: argparse.Namespace) -> int:
     reading = read_folder_or_report(Path(args.directory))
     if reading is None:
         return 1
+    if not reading.errors:
+        print_warnings(reading.warnings)
     catalogue = reading.catalogue
     table = Table(title=f"Course folder {args.directory}")
     for column in ("courses", "chapters", "tasks", "examples", "projects", "warnings", "errors"):
@@ -84,8 +99,7 @@ def print_import_report(report: ImportReport) -> None:
         console.print(f"The import {verb} the catalogue; version {report.version}.")
     else:
         console.print(f"No change: the catalogue is already up to date (version {report.version}).")
-    if report.warnings:
-        console.print(f"{len(report.warnings)} warnings (listed above).")
+    print_warnings(report.warnings)
 
 
 def import_courses(args: argparse.Namespace) -> int:

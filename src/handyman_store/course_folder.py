@@ -88,7 +88,7 @@ def read_course_folder(root: Path) -> FolderReading:
         files.error(f"{root}: not a folder")
     else:
         for name, kind in files.entries(root).items():
-            if kind is EntryKind.DIRECTORY and not name.startswith("."):
+            if kind is EntryKind.DIRECTORY:
                 _read_course(files, found, root / name)
     return FolderReading(found.catalogue(), tuple(files.warnings), tuple(files.errors))
 

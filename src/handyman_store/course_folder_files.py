@@ -60,10 +60,14 @@ class FolderFiles:
         self.errors.append(message)
 
     def scan(self, directory: Path) -> dict[str, EntryKind]:
-        """Entries of a directory by name, sorted, without following any symlink."""
+        """Entries of a directory by name, sorted, without following any symlink. Hidden
+        entries and Python bytecode caches are not course content and are passed over
+        silently (see `is_clutter`)."""
         try:
             with os.scandir(directory) as listing:
-                kinds = {entry.name: _kind_of(entry) for entry in listing}
+                kinds = {
+                    entry.name: _kind_of(entry) for entry in listing if not is_clutter(entry.name)
+                }
         except OSError as problem:
             self.error(f"{self.relative(directory)}: cannot list the folder ({problem.strerror})")
             return {}
@@ -115,6 +119,18 @@ class FolderFiles:
         if decoded.had_bom:
             self.warn(f"BOM removed from {self.relative(path)}")
         return decoded.text
+
+
+BYTECODE_CACHE = "__pycache__"
+_BYTECODE_SUFFIXES = (".pyc", ".pyo")
+
+
+def is_clutter(name: str) -> bool:
+    """Hidden files and folders (`.git`, `.DS_Store`, editor swap files) and Python bytecode
+    (`__pycache__/`, `*.pyc`): tools leave them in a folder, authors never write them. pip
+    compiles the example course's project files when it installs the package, so an installed
+    copy always has a `__pycache__` the source checkout lacks."""
+    return name.startswith(".") or name == BYTECODE_CACHE or name.endswith(_BYTECODE_SUFFIXES)
 
 
 def _kind_of(entry: os.DirEntry[str]) -> EntryKind:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import py_compile
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +21,7 @@ from handyman_store.course_folder import (
     FolderReading,
     read_course_folder,
 )
+from tests.conftest import EXAMPLE_COURSES
 
 BOM = b"\xef\xbb\xbf"
 WRAPPER = "#INJECT-b585472fa\n"
@@ -435,6 +438,56 @@ def test_binary_project_files_are_left_out_with_a_warning(tmp_path: Path) -> Non
     )
     project_files = reading.catalogue.projects[0].files
     assert [f.path for f in project_files] == ["calc.py", "docs/empty.txt", "tests/test_calc.py"]
+
+
+def test_bytecode_caches_in_a_project_are_passed_over_silently(tmp_path: Path) -> None:
+    """What pip leaves in the installed example course when it compiles the project files."""
+    project = "demo/practice/demo_calculator/project"
+    tree = {
+        **practice_tree(),
+        f"{project}/__pycache__/calc.cpython-311.pyc": b"\xa7\r\r\n\x00\x00\x00\x00",
+        f"{project}/tests/__pycache__/test_calc.cpython-311.pyc": b"\x00",
+        f"{project}/old.pyc": b"\x00",
+    }
+
+    reading = read(tmp_path, tree)
+
+    assert (reading.errors, reading.warnings) == ((), ())
+    project_files = reading.catalogue.projects[0].files
+    assert [f.path for f in project_files] == ["calc.py", "docs/empty.txt", "tests/test_calc.py"]
+
+
+def test_hidden_files_and_folders_anywhere_are_passed_over_silently(tmp_path: Path) -> None:
+    project = "demo/practice/demo_calculator/project"
+    tree = {
+        **practice_tree(),
+        "demo/.DS_Store": b"\x00\x00",
+        "demo/demo_chapter_0010/.text.md.swp": b"\x00",
+        f"{TASK}/.wrapper_run": "never read",
+        "demo/demo_chapter_0010/examples/.git/HEAD": "ref: refs/heads/main",
+        f"{project}/.gitignore": "*.pyc",
+        f"{project}/.cache/state": "x",
+    }
+
+    reading = read(tmp_path, tree)
+
+    assert (reading.errors, reading.warnings) == ((), ())
+    assert reading.catalogue.tasks[0].wrappers == Wrappers(test=WRAPPER)
+    assert reading.catalogue.examples == ()
+    project_files = reading.catalogue.projects[0].files
+    assert [f.path for f in project_files] == ["calc.py", "docs/empty.txt", "tests/test_calc.py"]
+
+
+def test_the_example_course_reads_the_same_with_bytecode_caches_beside_it(tmp_path: Path) -> None:
+    """An installed copy of the example course (pip compiled its .py files) reads as the
+    checkout does: no finding that the checkout lacks."""
+    copy = tmp_path / "courses"
+    shutil.copytree(EXAMPLE_COURSES, copy)
+    for source in list(copy.rglob("*.py")):
+        py_compile.compile(str(source), doraise=True)
+    assert list(copy.rglob("__pycache__"))
+
+    assert read_course_folder(copy) == read_course_folder(EXAMPLE_COURSES)
 
 
 def test_oversized_project_files_are_left_out_with_a_warning(tmp_path: Path) -> None:
