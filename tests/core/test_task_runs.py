@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from attrs import evolve
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
@@ -144,7 +145,7 @@ def test_a_task_run_injects_into_the_tasks_own_wrappers() -> None:
     assert request.kind is RunKind.TASK
     assert request.language is Language.PYTHON
     assert request.source_run == 'own-run x = """'
-    assert request.source_test == 'src = r"""x = \\"\\"\\""""\nx = """'
+    assert request.source_test == 'src = """x = \\"\\"\\""""\nx = """'
 
 
 def test_a_task_run_carries_the_options() -> None:
@@ -392,6 +393,7 @@ PROJECT = PracticeProject(
     default_cmd_line_args="",
     text="",
     hint="",
+    files=(ProjectFile("calc.py", "stub"), ProjectFile("test_calc.py", "course tests")),
 )
 
 
@@ -423,6 +425,44 @@ def test_a_practice_run_takes_the_files_and_the_marked_main_file() -> None:
 def test_a_practice_test_is_a_practice_test_run() -> None:
     request = prepare_practice_run(PROJECT, tree(file("calc.py", main=True)), "test", "")
     assert request.kind is RunKind.PRACTICE_TEST
+
+
+def test_a_practice_test_runs_the_catalogue_tests_over_the_learners_tree() -> None:
+    contents = tree(file("calc.py", "solution", main=True))
+    request = prepare_practice_run(PROJECT, contents, "test", "")
+    assert request.files == (
+        ProjectFile("calc.py", "solution"),
+        ProjectFile("test_calc.py", "course tests"),
+    )
+    assert request.test_files == ("test_calc.py",)
+
+
+def test_a_learners_edit_of_the_course_tests_is_replaced_for_a_test() -> None:
+    contents = tree(file("calc.py", main=True), file("test_calc.py", "assert True"))
+    request = prepare_practice_run(PROJECT, contents, "test", "")
+    assert ProjectFile("test_calc.py", "course tests") in request.files
+    assert ProjectFile("test_calc.py", "assert True") not in request.files
+
+
+def test_a_learners_own_test_module_stays_in_the_tree_but_is_not_run() -> None:
+    contents = tree(file("calc.py", main=True), file("test_mine.py", "passes"))
+    request = prepare_practice_run(PROJECT, contents, "test", "")
+    assert ProjectFile("test_mine.py", "passes") in request.files
+    assert request.test_files == ("test_calc.py",)
+
+
+def test_a_practice_run_keeps_the_learners_tree_as_it_is() -> None:
+    contents = tree(file("calc.py", main=True), file("test_calc.py", "mine"))
+    request = prepare_practice_run(PROJECT, contents, "run", "")
+    assert ProjectFile("test_calc.py", "mine") in request.files
+    assert request.test_files == ()
+
+
+def test_a_python_project_without_course_tests_cannot_be_tested() -> None:
+    untested = evolve(PROJECT, files=(ProjectFile("calc.py", "stub"),))
+    with pytest.raises(InvalidInput) as error:
+        prepare_practice_run(untested, tree(file("calc.py", main=True)), "test", "")
+    assert list(fields_of(error)) == ["action"]
 
 
 def test_a_practice_tree_without_a_mark_uses_the_catalogue_main_file() -> None:
