@@ -107,6 +107,9 @@ class RunRequest:
     cmd_line_args: str = ""
     stdin: str = ""
     limits: RunLimits = RunLimits()
+    test_files: tuple[str, ...] = ()
+    """A practice test's test modules, the only ones run (`handyman_core.practice_tests`);
+    empty: the runner discovers the tests in `files`."""
 
 
 @frozen

@@ -22,6 +22,7 @@ from handyman_core.ids import (
     parse_task_id,
 )
 from handyman_core.injection import inject_playground, inject_run, inject_test
+from handyman_core.practice_tests import TEST_LAYOUTS, JudgedTree, judged_tree
 from handyman_core.project_tree import ProjectTree, parse_project_tree
 from handyman_core.run_protocol import (
     Language,
@@ -174,7 +175,8 @@ def prepare_practice_run(
 ) -> RunRequest:
     """handle_practice_code for `run` and `test` (a `save` runs nothing and never gets here).
     Unlike the original, any other action is refused instead of being run as a test. The main
-    file is the one the tree marks, else the project's catalogue main file if the tree has it."""
+    file is the one the tree marks, else the project's catalogue main file if the tree has it.
+    A `test` runs the catalogue's tests over the learner's tree (`practice_tests`)."""
     kind = PRACTICE_ACTIONS.get(action)
     if kind is None:
         raise InvalidInput.field("action", "must be 'run', 'test' or 'save'")
@@ -183,13 +185,19 @@ def prepare_practice_run(
         raise InvalidInput.field("course_id", f"Couldn't specify container for {project.course_id}")
     tree = parse_project_tree(contents_tree, "project_contents")
     main_file = tree.main_file or _catalogue_main_file(tree, project.main_file)
+    judged = JudgedTree(tree.files, ())
+    if kind is RunKind.PRACTICE_TEST:
+        judged = judged_tree(language, project.files, tree.files)
+        if language in TEST_LAYOUTS and not judged.test_files:
+            raise InvalidInput.field("action", "this project has no tests to run")
     return RunRequest(
         kind=kind,
         language=language,
-        files=tree.files,
+        files=judged.files,
         main_file=main_file,
         cmd_line_args=_checked_cmd_line_args(cmd_line_args),
         limits=limits,
+        test_files=judged.test_files,
     )
 
 

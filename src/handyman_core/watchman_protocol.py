@@ -85,15 +85,20 @@ def playground_body(request: RunRequest) -> dict[str, object]:
 
 
 def practice_body(request: RunRequest, project_id: str) -> dict[str, object]:
-    """Watchman reads `course_id` as the language, so the language's name is sent there."""
+    """Watchman reads `course_id` as the language, so the language's name is sent there.
+    `test_files` (the catalogue's test modules) is Handyman's own key, sent only when there are
+    some; watchman ignores it and discovers the tests itself."""
     action = _action_of(request.kind)
-    return {
+    body: dict[str, object] = {
         "project_contents": render_project_tree(request.files, request.main_file),
         "project_id": project_id,
         "course_id": request.language.value,
         "user_cmd_line_args": request.cmd_line_args,
         "action": action,
     }
+    if request.test_files:
+        body["test_files"] = list(request.test_files)
+    return body
 
 
 @frozen
@@ -118,6 +123,7 @@ class _PracticeBody:
     course_id: str
     user_cmd_line_args: str
     action: str
+    test_files: tuple[str, ...] = ()
 
 
 def parse_check_body(body: object) -> RunRequest:
@@ -168,6 +174,7 @@ def parse_practice_body(body: object) -> RunRequest:
         files=tree.files,
         main_file=tree.main_file,
         cmd_line_args=fields.user_cmd_line_args,
+        test_files=fields.test_files if kind is RunKind.PRACTICE_TEST else (),
     )
 
 

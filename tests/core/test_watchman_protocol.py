@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from attrs import evolve
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -208,6 +209,18 @@ def test_a_practice_body_has_the_originals_keys_in_order() -> None:
     ]
 
 
+def test_the_course_test_modules_travel_in_handymans_own_key() -> None:
+    request = evolve(practice_request(), test_files=("test_calc.py",))
+    body = practice_body(request, "p")
+    assert body["test_files"] == ["test_calc.py"]
+    assert parse_practice_body(body) == request
+
+
+def test_a_practice_run_carries_no_test_modules() -> None:
+    body = practice_body(practice_request(RunKind.PRACTICE_RUN), "p") | {"test_files": ["t.py"]}
+    assert parse_practice_body(body).test_files == ()
+
+
 def test_a_practice_run_is_sent_as_action_run() -> None:
     assert practice_body(practice_request(RunKind.PRACTICE_RUN), "p")["action"] == "run"
 
@@ -225,6 +238,7 @@ def test_a_practice_body_parses_back_to_the_request(kind: RunKind) -> None:
         ({"course_id": "java"}, "course_id"),
         ({"project_contents": "{"}, "project_contents"),
         ({"project_id": 5}, "project_id"),
+        ({"test_files": "test_calc.py"}, "test_files"),
     ],
 )
 def test_a_bad_practice_body_is_invalid_input(change: dict[str, object], field: str) -> None:

@@ -132,6 +132,38 @@ def test_practice_tests_run_unittest_discovery() -> None:
     assert stage.argv[1:] == ("-m", "unittest")
 
 
+def test_practice_tests_run_only_the_named_test_modules() -> None:
+    request = RunRequest(
+        kind=RunKind.PRACTICE_TEST,
+        language=Language.PYTHON,
+        files=(
+            ProjectFile("calc.py", ""),
+            ProjectFile("test_calc.py", ""),
+            ProjectFile("tests/test_more.py", ""),
+            ProjectFile("test_mine.py", ""),
+        ),
+        test_files=("test_calc.py", "tests/test_more.py"),
+    )
+    (stage,) = plan(request).stages
+    assert stage.argv[1:] == ("-m", "unittest", "test_calc", "tests.test_more")
+    assert stage.completion is not None
+
+
+@pytest.mark.parametrize("test_file", ["missing.py", "calc.txt", "../test_calc.py"])
+def test_a_test_module_that_is_not_a_python_file_of_the_project_is_invalid(
+    test_file: str,
+) -> None:
+    request = RunRequest(
+        kind=RunKind.PRACTICE_TEST,
+        language=Language.PYTHON,
+        files=(ProjectFile("calc.py", ""), ProjectFile("calc.txt", "")),
+        test_files=(test_file,),
+    )
+    with pytest.raises(InvalidInput) as raised:
+        plan(request)
+    assert set(raised.value.fields) == {"test_files"}
+
+
 def test_practice_tests_need_python() -> None:
     request = RunRequest(
         kind=RunKind.PRACTICE_TEST, language=Language.BASH, files=(ProjectFile("a.sh", ""),)

@@ -102,7 +102,9 @@ def test_the_program_reads_the_requests_stdin(runner: LocalSandboxRunner) -> Non
 def test_a_strict_type_check_is_enforced_or_reported_as_skipped(
     runner: LocalSandboxRunner,
 ) -> None:
-    result = runner.run(task("def f(x):\n    return x\nprint(f(1))", "pass", type_check=True))
+    request = task("def f(x):\n    return x\nprint(f(1))", "pass", type_check=True)
+    mypy_is_slow = short_limits(wall_seconds=30.0, cpu_seconds=30.0)
+    result = runner.run(evolve(request, limits=mypy_is_slow))
     if runner.type_checker_available:
         assert result.verdict is Verdict.RUN_FAILED
         assert "no-untyped-def" in result.user_code_output

@@ -1,23 +1,26 @@
 """A learner must not pass a task without solving it: each way found to forge a verdict, with the
-verdict it must get (security suite, issue 10 items 1, 2 and 4)."""
+verdict it must get (security suite, issue 10 items 1-4)."""
 
 from __future__ import annotations
 
+import json
 import platform
 import textwrap
 from pathlib import Path
 
 import pytest
+from attrs import evolve
 
-from handyman_core.catalogue import Catalogue
+from handyman_core.catalogue import Catalogue, ProjectFile
 from handyman_core.injection import inject_test
+from handyman_core.project_tree import render_project_tree
 from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult, Verdict
-from handyman_core.task_runs import prepare_task_run
+from handyman_core.task_runs import prepare_practice_run, prepare_task_run
 from handyman_runner.completion import NOT_COMPLETED_NOTE
 from handyman_runner.local import LocalSandboxRunner
 from handyman_runner.seccomp_filter import DENIED_WITH_ENOSYS, DENIED_WITH_EPERM
 from handyman_store.course_folder import read_course_folder
-from tests.conftest import EXAMPLE_COURSES
+from tests.conftest import EXAMPLE_COURSES, PROJECT_ROOT
 from tests.runner.sandbox_support import sandbox_runner, script, short_limits
 
 pytestmark = pytest.mark.sandbox
@@ -286,3 +289,81 @@ def test_the_program_stage_sees_only_its_own_file(
 ) -> None:
     result = run_solution(runner, catalogue, "import os\nprint(sorted(os.listdir('.')))\n")
     assert result.user_code_output == "['task']\n"
+
+
+# --- item 3: practice projects are judged by the course's tests ------------------------------
+
+PROJECT_ID = "pythonstart_word_count"
+MAIN_FILE = "word_count.py"
+PASSING_TEST = (
+    "import unittest\n\nclass T(unittest.TestCase):\n    def test_ok(self):\n        pass\n"
+)
+
+
+def practice_test(
+    runner: LocalSandboxRunner, catalogue: Catalogue, learner: dict[str, str]
+) -> RunResult:
+    project = catalogue.project(PROJECT_ID)
+    assert project is not None
+    files = tuple(ProjectFile(path, text) for path, text in learner.items())
+    tree = render_project_tree(files, MAIN_FILE)
+    request = prepare_practice_run(project, tree, "test", "")
+    return runner.run(evolve(request, limits=short_limits()))
+
+
+def starting_tree(catalogue: Catalogue) -> dict[str, str]:
+    project = catalogue.project(PROJECT_ID)
+    assert project is not None
+    return {file.path: file.contents for file in project.files}
+
+
+def solved_tree(catalogue: Catalogue) -> dict[str, str]:
+    solutions = json.loads((PROJECT_ROOT / "examples/solutions/pythonstart.json").read_text())
+    return starting_tree(catalogue) | solutions[PROJECT_ID]
+
+
+def test_a_solved_practice_project_passes_the_course_tests(
+    runner: LocalSandboxRunner, catalogue: Catalogue
+) -> None:
+    result = practice_test(runner, catalogue, solved_tree(catalogue))
+    assert result.verdict is Verdict.PASSED, result.tests_output
+
+
+def test_a_learners_own_passing_test_file_does_not_pass_the_project(
+    runner: LocalSandboxRunner, catalogue: Catalogue
+) -> None:
+    learner = starting_tree(catalogue) | {"test_mine.py": PASSING_TEST}
+    result = practice_test(runner, catalogue, learner)
+    assert result.verdict is Verdict.TESTS_FAILED
+
+
+def test_replacing_the_course_tests_with_passing_ones_does_not_pass_the_project(
+    runner: LocalSandboxRunner, catalogue: Catalogue
+) -> None:
+    learner = starting_tree(catalogue) | {"test_word_count.py": PASSING_TEST}
+    result = practice_test(runner, catalogue, learner)
+    assert result.verdict is Verdict.TESTS_FAILED
+
+
+def test_deleting_the_course_tests_does_not_pass_the_project(
+    runner: LocalSandboxRunner, catalogue: Catalogue
+) -> None:
+    learner = {MAIN_FILE: starting_tree(catalogue)[MAIN_FILE]}
+    result = practice_test(runner, catalogue, learner)
+    assert result.verdict is Verdict.TESTS_FAILED
+
+
+def test_shadowing_unittest_with_a_learner_module_does_not_pass_the_project(
+    runner: LocalSandboxRunner, catalogue: Catalogue
+) -> None:
+    learner = starting_tree(catalogue) | {"unittest.py": "import sys\nsys.exit(0)\n"}
+    result = practice_test(runner, catalogue, learner)
+    assert result.verdict is Verdict.TESTS_FAILED
+
+
+def test_exiting_when_the_tests_import_the_solution_does_not_pass_the_project(
+    runner: LocalSandboxRunner, catalogue: Catalogue
+) -> None:
+    learner = starting_tree(catalogue) | {MAIN_FILE: "import os\nos._exit(0)\n"}
+    result = practice_test(runner, catalogue, learner)
+    assert result.verdict is Verdict.TESTS_FAILED

@@ -15,6 +15,7 @@ import os
 
 from attrs import evolve
 
+from handyman_core.errors import InvalidInput
 from handyman_core.run_protocol import Language, RunKind, RunLimits, RunRequest
 from handyman_runner.bwrap_command import Bind, StageView
 from handyman_runner.completion import PythonCompletion
@@ -28,7 +29,15 @@ from handyman_runner.languages.plugin import (
     dotted,
     version_tuple,
 )
-from handyman_runner.run_plan import TASK_FILE, RunPlan, Stage, StageRole, project_files
+from handyman_runner.run_plan import (
+    TASK_FILE,
+    RunPlan,
+    SandboxFile,
+    Stage,
+    StageRole,
+    checked_project_path,
+    project_files,
+)
 
 MINIMUM_VERSION = (3, 10)
 PACKAGES_DIRECTORY = "python-packages"
@@ -106,16 +115,32 @@ class PythonPlugin:
         elif request.kind in (RunKind.PLAYGROUND, RunKind.PRACTICE_RUN):
             plan = main_file_plan(request, interpreter, PROGRAM_WALL_SECONDS)
         else:
-            argv = (interpreter, "-m", "unittest")
+            files = project_files(request.files)
+            argv = (interpreter, "-m", "unittest", *_test_modules(request.test_files, files))
             test = Stage(
                 StageRole.TEST,
                 argv,
-                project_files(request.files),
+                files,
                 completion=toolchain.completion,
                 wall_seconds=PROGRAM_WALL_SECONDS,
             )
             plan = RunPlan((test,))
         return evolve(plan, view=toolchain.view)
+
+
+def _test_modules(test_files: tuple[str, ...], files: tuple[SandboxFile, ...]) -> list[str]:
+    """The course's test modules a practice test names (see `handyman_core.practice_tests`);
+    none: unittest discovers the tests (a request from another Handyman or site)."""
+    paths = {file.path for file in files}
+    modules = []
+    for test_file in test_files:
+        path = checked_project_path(test_file, "test_files")
+        if path not in paths or not path.endswith(".py"):
+            raise InvalidInput.field(
+                "test_files", f"{path[:80]!r} is not a Python file of the project"
+            )
+        modules.append(path.removesuffix(".py").replace("/", "."))
+    return modules
 
 
 def _task_plan(request: RunRequest, toolchain: Toolchain) -> RunPlan:
