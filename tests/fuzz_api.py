@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -73,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                 *args.schemathesis_options,
             ]
             print("fuzz:", " ".join(run), flush=True)
-            status = subprocess.run(run, check=False).returncode
+            hooks = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.fuzz_hooks"}
+            status = subprocess.run(run, check=False, env=hooks).returncode
             server_errors = [line for line in server.log().splitlines() if "Traceback" in line]
             if server_errors:
                 print(

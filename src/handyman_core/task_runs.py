@@ -70,15 +70,17 @@ def prepare_task_run(
     example_id: str | None = None,
     limits: RunLimits = DEFAULT_LIMITS,
 ) -> RunRequest:
-    """`code` is the decoded, normalised solution. With `example_id`, the example's wrappers
+    """`code` is the decoded, normalised solution; an id that names nothing live is NotFound
+    before its language is looked at. With `example_id`, the example's wrappers
     replace the task's (the course fallbacks still apply). A task (or example) without a test
     wrapper and without a course fallback is NotFound with the original's message: the run
     cannot be prepared, and nothing about the request is malformed."""
     task_type = _checked_task_type(task_type)
-    _, language = _chapter_and_language(task_id)
+    chapter_of_task(parse_task_id(task_id))
     task = catalogue.task(task_id)
     if task is None:
         raise NotFound(f"Unknown task {task_id}")
+    _, language = _chapter_and_language(task_id)
     wrappers = task.wrappers
     if example_id:
         wrappers = _example_wrappers(catalogue, task.chapter_id, example_id)
@@ -109,9 +111,10 @@ def prepare_playground_injection(
     chapter must be live. The playground wrapper of the named example (or, without an example
     id, of the task) is used when there is one, else the course's fallback, else the code is
     answered unchanged. Nothing runs, so an unknown example or task costs nothing."""
-    chapter_id, _ = _chapter_and_language(task_id)
+    chapter_id = chapter_of_task(parse_task_id(task_id))
     if catalogue.chapter(chapter_id) is None:
         raise NotFound(f"Unknown chapter {chapter_id}")
+    _chapter_and_language(task_id)
     item: Example | Task | None = (
         catalogue.example(chapter_id, parse_example_id(example_id))
         if example_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handyman_core.run_lifecycle import RunStatus
+from handyman_core.run_lifecycle import RUN_ID_PATTERN, RunStatus
 from handyman_core.run_protocol import Language, RunKind, Verdict
 from handyman_http.endpoints.runs import (
     COUNT_LIMITS,
@@ -182,7 +182,7 @@ _RUN_ID = {
     "in": "path",
     "required": True,
     "description": "The run; anything but 32 lowercase hexadecimal digits is a 400.",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "pattern": f"^{RUN_ID_PATTERN.pattern}$"},
 }
 _RUN_LOCATION = {
     "Location": {"description": "The run's URL.", "schema": {"type": "string"}},

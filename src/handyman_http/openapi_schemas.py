@@ -16,6 +16,20 @@ Schema = dict[str, Any]
 SCHEMA_PREFIX = "#/components/schemas/"
 
 
+_BASE64_SYMBOL = "[A-Za-z0-9+/][\\r\\n]*"
+BASE64_CODE_PATTERN = (
+    f"^(?: |[\\r\\n]*(?:(?:{_BASE64_SYMBOL}){{4}})*"
+    f"(?:(?:{_BASE64_SYMBOL}){{4}}|(?:{_BASE64_SYMBOL}){{3}}=[\\r\\n]*"
+    f"|(?:{_BASE64_SYMBOL}){{2}}=[\\r\\n]*=[\\r\\n]*))$"
+)
+"""What `core.solution.decode_solution_text` decodes: at least one group of standard, padded
+base64, CR and LF anywhere, or the single space of an empty editor."""
+BASE64_TEXT_FORMAT = "base64-utf8-text"
+"""Not expressible as a pattern: the decoded bytes must be UTF-8 text without NUL."""
+PROJECT_TREE_FORMAT = "project-tree-json"
+"""Not expressible as a schema of a string: the text holds a project tree (see the description)."""
+
+
 def ref(name: str) -> Schema:
     return {"$ref": SCHEMA_PREFIX + name}
 
@@ -83,7 +97,10 @@ PRIMITIVES: dict[str, Schema] = {
     },
     "Base64Code": {
         "type": "string",
-        "minLength": 1,
+        "pattern": BASE64_CODE_PATTERN,
+        "format": BASE64_TEXT_FORMAT,
+        "contentEncoding": "base64",
+        "contentMediaType": "text/plain; charset=utf-8",
         "description": (
             "The learner's code as standard, padded base64 (line breaks ignored), or the "
             "single space `' '` that the site sends for an empty editor, taken as is. The "
@@ -101,11 +118,15 @@ PRIMITIVES: dict[str, Schema] = {
     },
     "ProjectTreeText": {
         "type": "string",
+        "format": PROJECT_TREE_FORMAT,
         "contentMediaType": "application/json",
         "description": (
             'A project tree as JSON text: `{"name": "project", "children": [{"name": '
             '"main.py", "contents": "...", "is_main_file": true}, ...]}`; directories have '
-            "`children`, files have `contents`."
+            "`children`, files have `contents`. The text must hold a JSON object; names are "
+            "single path components, unique within their directory, at most one file is the "
+            "main file; at most 256 entries, 16 levels and 1 MiB of contents. Requests may "
+            "also send the object itself instead of its text."
         ),
     },
     "StatusCode": {

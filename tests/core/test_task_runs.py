@@ -221,12 +221,22 @@ def test_a_malformed_task_id_is_invalid_input() -> None:
     assert list(fields_of(error)) == ["task_id"]
 
 
-def test_a_course_with_no_container_is_invalid_input_naming_the_chapter() -> None:
+def test_a_live_task_of_a_course_with_no_container_is_invalid_input_naming_the_chapter() -> None:
+    java = Catalogue(
+        courses=(course("java"),),
+        chapters=(chapter("java_chapter_0010"),),
+        tasks=(task("java_chapter_0010_task_0010", test=f"t {M}", run=f"r {M}"),),
+    )
     with pytest.raises(InvalidInput) as error:
-        prepare_task_run(CATALOGUE, "java_chapter_0010_task_0010", "x")
+        prepare_task_run(java, "java_chapter_0010_task_0010", "x")
     assert fields_of(error) == {
         "task_id": "Couldn't specify container for chapter java_chapter_0010"
     }
+
+
+def test_an_unknown_task_is_not_found_whatever_its_course() -> None:
+    with pytest.raises(NotFound):
+        prepare_task_run(CATALOGUE, "java_chapter_0010_task_0010", "x")
 
 
 def test_no_test_wrapper_and_no_fallback_is_not_found_with_the_original_message() -> None:
@@ -376,10 +386,16 @@ def test_playground_injection_in_a_chapter_not_in_the_catalogue_is_not_found(
         prepare_playground_injection(CATALOGUE, f"{chapter_id}_task_{task_number:04}", "x")
 
 
-def test_playground_injection_checks_the_container_type() -> None:
+def test_playground_injection_checks_the_container_type_of_a_live_chapter() -> None:
+    java = Catalogue(courses=(course("java"),), chapters=(chapter("java_chapter_0010"),))
     with pytest.raises(InvalidInput) as error:
-        prepare_playground_injection(CATALOGUE, "java_chapter_0010_task_0000", "x", "e")
+        prepare_playground_injection(java, "java_chapter_0010_task_0000", "x", "e")
     assert list(fields_of(error)) == ["task_id"]
+
+
+def test_playground_injection_into_an_unknown_chapter_is_not_found_whatever_its_course() -> None:
+    with pytest.raises(NotFound):
+        prepare_playground_injection(CATALOGUE, "java_chapter_0010_task_0000", "x", "e")
 
 
 # --- practice and playground runs ------------------------------------------------------------
