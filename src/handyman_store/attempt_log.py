@@ -51,8 +51,7 @@ def log_attempt(
     now: datetime,
 ) -> None:
     """Append one attempt; `now` must be timezone-aware (a naive time has no defined instant)."""
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise ValueError("the time of an attempt must be timezone-aware")
+    created_at = attempt_instant(now)
     connection.execute(
         attempts.insert().values(
             user_id=user_id,
@@ -64,9 +63,16 @@ def log_attempt(
             verdict=result.verdict.value,
             status_code=result.status_code,
             duration_ms=result.duration_ms,
-            created_at=now.astimezone(UTC),
+            created_at=created_at,
         )
     )
+
+
+def attempt_instant(now: datetime) -> datetime:
+    """`now` in UTC; ValueError for a naive time, which has no defined instant."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("the time of an attempt must be timezone-aware")
+    return now.astimezone(UTC)
 
 
 def attempts_of(connection: Connection, user_id: int) -> list[Attempt]:

@@ -289,9 +289,12 @@ class _AnswerBoundConnection(psycopg.Connection[Any]):
 
 
 def _postgresql_engine(url: DatabaseUrl, timeouts: DatabaseTimeouts) -> Engine:
+    # No pre-ping (a round trip per checkout): the hot paths (driver_sql) try a read or an
+    # idempotent write once more on a broken connection and answer DatabaseUnavailable
+    # otherwise; SQLAlchemy's own paths invalidate the pool on a disconnect (a 503, see
+    # database_failure).
     engine = sqlalchemy.create_engine(
         url.url,
-        pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
         pool_recycle=3600,

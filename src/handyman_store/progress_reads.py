@@ -1,32 +1,29 @@
 """Loading a user's progress rows as core values.
 
-Every read is a fixed handful of index lookups on `(user_id, course_id)`, `(user_id, chapter_id)`
-or the primary key, whatever the size of the course: never one query per chapter or task.
-Solutions are the bulk of the data, so reads that only need statuses can leave them out.
+Every read is one statement of index lookups on `(user_id, course_id)`, `(user_id, chapter_id)`
+or the primary key, whatever the size of the course: the rows of several tables come back
+together through UNION ALL, tagged with their kind, so a page costs one round trip. Solutions are
+the bulk of the data, so reads that only need statuses leave them out. The statements are
+written once (`driver_sql`) and run on the driver's connection, under a SQLAlchemy connection's
+transaction or on the facade's pooled reading connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple, TypeVar
+from collections.abc import Iterable
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, ScalarSelect, Select, Text, literal, select
+from sqlalchemy import Connection
 
-from handyman_core.ids import (
-    ChapterId,
-    CourseId,
-    ProjectId,
-    TaskId,
-    course_of_chapter,
-)
+from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId, course_of_chapter
 from handyman_core.progress import ItemProgress, UserProgress
 from handyman_core.status import Status
-from handyman_store.schema import chapter_progress as chapter_rows
-from handyman_store.schema import course_progress as course_rows
-from handyman_store.schema import practice_progress as project_rows
-from handyman_store.schema import task_progress as task_rows
+from handyman_store.driver_sql import Driver, Row, Sql, driver_of
 
-_Key = TypeVar("_Key", bound=str)
+Reader = Connection | Driver
+"""What a read runs on: a SQLAlchemy connection (inside its transaction) or a `Driver`."""
+
+COURSE, CHAPTER, TASK, PROJECT = "course", "chapter", "task", "project"
 
 
 class ChapterView(NamedTuple):
@@ -38,164 +35,186 @@ class ChapterView(NamedTuple):
     tasks: dict[TaskId, ItemProgress]
 
 
-def course_statuses(connection: Connection, user_id: int) -> dict[CourseId, Status]:
-    rows = connection.execute(
-        select(course_rows.c.course_id, course_rows.c.status).where(
-            course_rows.c.user_id == user_id
-        )
+def _tagged(
+    kind: str, table: str, key: str, where: str, *, items: bool, solutions: bool = False
+) -> str:
+    """One branch of a UNION ALL: (kind, id, status, attempts, solution) rows of a table."""
+    attempts = "attempts_count" if items else "0"
+    solution = "solution_text" if items and solutions else "''"
+    return (
+        f"SELECT '{kind}' AS kind, {key} AS item_id, status, {attempts} AS attempts, "
+        f"{solution} AS solution FROM {table} WHERE {where}"
     )
+
+
+def _union(*branches: str) -> Sql:
+    return Sql.of(" UNION ALL ".join(branches))
+
+
+_COURSE_OF_USER = "user_id = :user_id AND course_id = :course_id"
+_CHAPTER_OF_USER = "user_id = :user_id AND chapter_id = :chapter_id"
+
+
+def _course_rows(solutions: bool) -> Sql:
+    return _union(
+        _tagged(COURSE, "course_progress", "course_id", _COURSE_OF_USER, items=False),
+        _tagged(CHAPTER, "chapter_progress", "chapter_id", _COURSE_OF_USER, items=False),
+        _tagged(TASK, "task_progress", "task_id", _COURSE_OF_USER, items=True, solutions=solutions),
+        _tagged(
+            PROJECT,
+            "practice_progress",
+            "project_id",
+            _COURSE_OF_USER,
+            items=True,
+            solutions=solutions,
+        ),
+    )
+
+
+def _user_rows(solutions: bool) -> Sql:
+    mine = "user_id = :user_id"
+    return _union(
+        _tagged(COURSE, "course_progress", "course_id", mine, items=False),
+        _tagged(CHAPTER, "chapter_progress", "chapter_id", mine, items=False),
+        _tagged(TASK, "task_progress", "task_id", mine, items=True, solutions=solutions),
+        _tagged(PROJECT, "practice_progress", "project_id", mine, items=True, solutions=solutions),
+    )
+
+
+COURSE_ROWS = {solutions: _course_rows(solutions) for solutions in (True, False)}
+USER_ROWS = {solutions: _user_rows(solutions) for solutions in (True, False)}
+CHAPTER_ROWS = _union(
+    _tagged(COURSE, "course_progress", "course_id", _COURSE_OF_USER, items=False),
+    _tagged(CHAPTER, "chapter_progress", "chapter_id", _CHAPTER_OF_USER, items=False),
+    _tagged(TASK, "task_progress", "task_id", _CHAPTER_OF_USER, items=True, solutions=True),
+)
+COURSE_AND_CHAPTER_STATUS = Sql.of(
+    "SELECT (SELECT status FROM course_progress WHERE user_id = :user_id "
+    "AND course_id = :course_id), (SELECT status FROM chapter_progress "
+    "WHERE user_id = :user_id AND chapter_id = :chapter_id)"
+)
+COURSE_STATUSES = Sql.of("SELECT course_id, status FROM course_progress WHERE user_id = :user_id")
+COURSE_STATUS = Sql.of(f"SELECT status FROM course_progress WHERE {_COURSE_OF_USER}")
+CHAPTER_STATUSES_OF_COURSE = Sql.of(
+    f"SELECT chapter_id, status FROM chapter_progress WHERE {_COURSE_OF_USER}"
+)
+TASK_STATUSES_OF_CHAPTER = Sql.of(
+    f"SELECT task_id, status FROM task_progress WHERE {_CHAPTER_OF_USER}"
+)
+TASK_ITEM = Sql.of(
+    "SELECT status, attempts_count, solution_text FROM task_progress "
+    "WHERE user_id = :user_id AND task_id = :task_id"
+)
+PROJECT_ITEM = Sql.of(
+    "SELECT status, attempts_count, solution_text FROM practice_progress "
+    "WHERE user_id = :user_id AND project_id = :project_id"
+)
+
+
+def course_statuses(connection: Reader, user_id: int) -> dict[CourseId, Status]:
+    rows = driver_of(connection).rows(COURSE_STATUSES, {"user_id": user_id})
     return {CourseId(course_id): Status(status) for course_id, status in rows}
 
 
 def course_progress(
-    connection: Connection, user_id: int, course_id: CourseId, *, with_solutions: bool
+    connection: Reader, user_id: int, course_id: CourseId, *, with_solutions: bool
 ) -> UserProgress:
     """The user's rows of one course only: its course row, chapters, tasks and projects."""
-    course = course_status(connection, user_id, course_id)
-    tasks = _task_items(with_solutions).where(
-        task_rows.c.user_id == user_id, task_rows.c.course_id == course_id
+    rows = driver_of(connection).rows(
+        COURSE_ROWS[with_solutions], {"user_id": user_id, "course_id": course_id}
     )
-    projects = _project_items(with_solutions).where(
-        project_rows.c.user_id == user_id, project_rows.c.course_id == course_id
-    )
-    return UserProgress(
-        courses={} if course is None else {course_id: course},
-        chapters=chapter_statuses_of_course(connection, user_id, course_id),
-        tasks=_items(connection, tasks, TaskId),
-        projects=_items(connection, projects, ProjectId),
-    )
+    return _progress(rows)
 
 
-def chapter_progress(connection: Connection, user_id: int, chapter_id: ChapterId) -> ChapterView:
-    course, chapter = course_and_chapter_status(connection, user_id, chapter_id)
-    tasks = _task_items(with_solutions=True).where(
-        task_rows.c.user_id == user_id, task_rows.c.chapter_id == chapter_id
+def chapter_progress(connection: Reader, user_id: int, chapter_id: ChapterId) -> ChapterView:
+    rows = driver_of(connection).rows(
+        CHAPTER_ROWS,
+        {"user_id": user_id, "course_id": course_of_chapter(chapter_id), "chapter_id": chapter_id},
     )
-    return ChapterView(course=course, chapter=chapter, tasks=_items(connection, tasks, TaskId))
+    progress = _progress(rows)
+    return ChapterView(
+        course=next(iter(progress.courses.values()), None),
+        chapter=progress.chapters.get(chapter_id),
+        tasks=dict(progress.tasks),
+    )
 
 
 def course_and_chapter_status(
-    connection: Connection, user_id: int, chapter_id: ChapterId
+    connection: Reader, user_id: int, chapter_id: ChapterId
 ) -> tuple[Status | None, Status | None]:
     """The statuses of a chapter and of its course (None where there is no row), in one query."""
-    course_id = course_of_chapter(chapter_id)
-    course, chapter = connection.execute(
-        select(
-            _scalar(_course_status(user_id, course_id)),
-            _scalar(_chapter_status(user_id, chapter_id)),
-        )
-    ).one()
+    row = driver_of(connection).first(
+        COURSE_AND_CHAPTER_STATUS,
+        {"user_id": user_id, "course_id": course_of_chapter(chapter_id), "chapter_id": chapter_id},
+    )
+    assert row is not None
+    course, chapter = row
     return _status_or_none(course), _status_or_none(chapter)
 
 
-def course_status(connection: Connection, user_id: int, course_id: CourseId) -> Status | None:
-    return _status_or_none(
-        connection.execute(_course_status(user_id, course_id)).scalar_one_or_none()
-    )
+def course_status(connection: Reader, user_id: int, course_id: CourseId) -> Status | None:
+    row = driver_of(connection).first(COURSE_STATUS, {"user_id": user_id, "course_id": course_id})
+    return None if row is None else Status(row[0])
 
 
 def chapter_statuses_of_course(
-    connection: Connection, user_id: int, course_id: CourseId
+    connection: Reader, user_id: int, course_id: CourseId
 ) -> dict[ChapterId, Status]:
-    rows = connection.execute(
-        select(chapter_rows.c.chapter_id, chapter_rows.c.status).where(
-            chapter_rows.c.user_id == user_id, chapter_rows.c.course_id == course_id
-        )
+    rows = driver_of(connection).rows(
+        CHAPTER_STATUSES_OF_COURSE, {"user_id": user_id, "course_id": course_id}
     )
     return {ChapterId(chapter_id): Status(status) for chapter_id, status in rows}
 
 
 def task_statuses_of_chapter(
-    connection: Connection, user_id: int, chapter_id: ChapterId
+    connection: Reader, user_id: int, chapter_id: ChapterId
 ) -> dict[TaskId, Status]:
-    rows = connection.execute(
-        select(task_rows.c.task_id, task_rows.c.status).where(
-            task_rows.c.user_id == user_id, task_rows.c.chapter_id == chapter_id
-        )
+    rows = driver_of(connection).rows(
+        TASK_STATUSES_OF_CHAPTER, {"user_id": user_id, "chapter_id": chapter_id}
     )
     return {TaskId(task_id): Status(status) for task_id, status in rows}
 
 
-def user_progress(
-    connection: Connection, user_id: int, *, with_solutions: bool = True
-) -> UserProgress:
-    """Every row of the user, in four queries (one per table)."""
-    chapters = connection.execute(
-        select(chapter_rows.c.chapter_id, chapter_rows.c.status).where(
-            chapter_rows.c.user_id == user_id
-        )
-    )
-    return UserProgress(
-        courses=course_statuses(connection, user_id),
-        chapters={ChapterId(chapter_id): Status(status) for chapter_id, status in chapters},
-        tasks=_items(
-            connection, _task_items(with_solutions).where(task_rows.c.user_id == user_id), TaskId
-        ),
-        projects=_items(
-            connection,
-            _project_items(with_solutions).where(project_rows.c.user_id == user_id),
-            ProjectId,
-        ),
-    )
+def user_progress(connection: Reader, user_id: int, *, with_solutions: bool = True) -> UserProgress:
+    """Every row of the user, in one query."""
+    return _progress(driver_of(connection).rows(USER_ROWS[with_solutions], {"user_id": user_id}))
 
 
-def task_item(connection: Connection, user_id: int, task_id: TaskId) -> ItemProgress | None:
-    query = _task_items(with_solutions=True).where(
-        task_rows.c.user_id == user_id, task_rows.c.task_id == task_id
-    )
-    return _items(connection, query, TaskId).get(task_id)
+def task_item(connection: Reader, user_id: int, task_id: TaskId) -> ItemProgress | None:
+    row = driver_of(connection).first(TASK_ITEM, {"user_id": user_id, "task_id": task_id})
+    return None if row is None else item_of(row)
 
 
-def project_item(
-    connection: Connection, user_id: int, project_id: ProjectId
-) -> ItemProgress | None:
-    query = _project_items(with_solutions=True).where(
-        project_rows.c.user_id == user_id, project_rows.c.project_id == project_id
-    )
-    return _items(connection, query, ProjectId).get(project_id)
+def project_item(connection: Reader, user_id: int, project_id: ProjectId) -> ItemProgress | None:
+    row = driver_of(connection).first(PROJECT_ITEM, {"user_id": user_id, "project_id": project_id})
+    return None if row is None else item_of(row)
 
 
-def _course_status(user_id: int, course_id: CourseId) -> Select[str]:
-    return select(course_rows.c.status).where(
-        course_rows.c.user_id == user_id, course_rows.c.course_id == course_id
-    )
+def item_of(row: Row) -> ItemProgress:
+    """(status, attempts, solution) as a core value."""
+    status, attempts, solution = row
+    return ItemProgress(status=Status(status), attempts=attempts, solution=solution)
 
 
-def _chapter_status(user_id: int, chapter_id: ChapterId) -> Select[str]:
-    return select(chapter_rows.c.status).where(
-        chapter_rows.c.user_id == user_id, chapter_rows.c.chapter_id == chapter_id
-    )
+def _progress(rows: Iterable[Row]) -> UserProgress:
+    courses: dict[CourseId, Status] = {}
+    chapters: dict[ChapterId, Status] = {}
+    tasks: dict[TaskId, ItemProgress] = {}
+    projects: dict[ProjectId, ItemProgress] = {}
+    for kind, item_id, status, attempts, solution in rows:
+        if kind == TASK:
+            tasks[TaskId(item_id)] = _item(status, attempts, solution)
+        elif kind == CHAPTER:
+            chapters[ChapterId(item_id)] = Status(status)
+        elif kind == COURSE:
+            courses[CourseId(item_id)] = Status(status)
+        else:
+            projects[ProjectId(item_id)] = _item(status, attempts, solution)
+    return UserProgress(courses=courses, chapters=chapters, tasks=tasks, projects=projects)
 
 
-def _scalar(query: Select[str]) -> ScalarSelect[str]:
-    return query.scalar_subquery()
-
-
-def _task_items(with_solutions: bool) -> Select[str, str, int, str]:
-    solution = task_rows.c.solution_text if with_solutions else _no_solution()
-    return select(task_rows.c.task_id, task_rows.c.status, task_rows.c.attempts_count, solution)
-
-
-def _project_items(with_solutions: bool) -> Select[str, str, int, str]:
-    solution = project_rows.c.solution_text if with_solutions else _no_solution()
-    return select(
-        project_rows.c.project_id, project_rows.c.status, project_rows.c.attempts_count, solution
-    )
-
-
-def _no_solution() -> ColumnElement[str]:
-    return literal("", Text)
-
-
-def _items(
-    connection: Connection,
-    query: Select[str, str, int, str],
-    key: Callable[[str], _Key],
-) -> dict[_Key, ItemProgress]:
-    return {
-        key(item_id): ItemProgress(status=Status(status), attempts=attempts, solution=solution)
-        for item_id, status, attempts, solution in connection.execute(query)
-    }
+def _item(status: str, attempts: int, solution: str) -> ItemProgress:
+    return ItemProgress(status=Status(status), attempts=attempts, solution=solution)
 
 
 def _status_or_none(value: str | None) -> Status | None:

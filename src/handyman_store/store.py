@@ -25,6 +25,7 @@ from handyman_store import (
 )
 from handyman_store.attempt_log import Attempt
 from handyman_store.database import read_connection
+from handyman_store.driver_sql import read
 from handyman_store.progress_reads import ChapterView
 from handyman_store.progress_writes import ChapterUpdate
 
@@ -34,32 +35,38 @@ class Store:
         self.engine = engine
 
     def course_statuses(self, user_id: int) -> dict[CourseId, Status]:
-        with read_connection(self.engine) as connection:
-            return progress_reads.course_statuses(connection, user_id)
+        return read(self.engine, lambda driver: progress_reads.course_statuses(driver, user_id))
 
     def course_progress(
         self, user_id: int, course_id: CourseId, *, with_solutions: bool
     ) -> UserProgress:
-        with read_connection(self.engine) as connection:
-            return progress_reads.course_progress(
-                connection, user_id, course_id, with_solutions=with_solutions
-            )
+        return read(
+            self.engine,
+            lambda driver: progress_reads.course_progress(
+                driver, user_id, course_id, with_solutions=with_solutions
+            ),
+        )
 
     def chapter_progress(self, user_id: int, chapter_id: ChapterId) -> ChapterView:
-        with read_connection(self.engine) as connection:
-            return progress_reads.chapter_progress(connection, user_id, chapter_id)
+        return read(
+            self.engine, lambda driver: progress_reads.chapter_progress(driver, user_id, chapter_id)
+        )
 
     def user_progress(self, user_id: int, *, with_solutions: bool = True) -> UserProgress:
-        with read_connection(self.engine) as connection:
-            return progress_reads.user_progress(connection, user_id, with_solutions=with_solutions)
+        return read(
+            self.engine,
+            lambda driver: progress_reads.user_progress(
+                driver, user_id, with_solutions=with_solutions
+            ),
+        )
 
     def task_item(self, user_id: int, task_id: TaskId) -> ItemProgress | None:
-        with read_connection(self.engine) as connection:
-            return progress_reads.task_item(connection, user_id, task_id)
+        return read(self.engine, lambda driver: progress_reads.task_item(driver, user_id, task_id))
 
     def project_item(self, user_id: int, project_id: ProjectId) -> ItemProgress | None:
-        with read_connection(self.engine) as connection:
-            return progress_reads.project_item(connection, user_id, project_id)
+        return read(
+            self.engine, lambda driver: progress_reads.project_item(driver, user_id, project_id)
+        )
 
     def record_task_run(
         self, user_id: int, task_id: TaskId, code: str, result: RunResult, *, now: datetime

@@ -1,0 +1,216 @@
+"""Hot-path statements: SQL written once, run straight on the driver's connection.
+
+Building a SQLAlchemy construct per request, generating its cache key and going through the
+execution context cost several times what PostgreSQL spends answering (issue 12's profiles:
+a third or more of a worker's CPU). The statements a request makes are few and fixed, so they
+are written here as SQL text once, rendered at import time into each driver's parameter style
+(`:name` for sqlite3, `%(name)s` for psycopg), and executed on the DBAPI connection under a
+SQLAlchemy connection or pool checkout. psycopg prepares a statement on the server after a few
+executions on a connection, so PostgreSQL plans each one once per connection too.
+
+`read` is how the store's facade reads: one pooled connection in autocommit on PostgreSQL (a
+statement is its own snapshot at READ COMMITTED, so BEGIN/ROLLBACK would only add round trips),
+a deferred transaction on SQLite (readers share the WAL snapshot). The pool does not ping a
+connection before handing it out; a connection found broken is dropped with the rest of the
+pool (a restarted server broke them all) and the read is tried once more on a new one, else
+DatabaseUnavailable.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+import psycopg
+from attrs import frozen
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from handyman_store.database import DatabaseUnavailable
+
+DriverKind = Literal["postgresql", "sqlite"]
+Row = tuple[Any, ...]
+Parameters = Mapping[str, object]
+_T = TypeVar("_T")
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@frozen
+class Sql:
+    """One statement's text with `:name` parameters, in both drivers' styles."""
+
+    sqlite: str
+    postgresql: str
+
+    @classmethod
+    def of(cls, text: str) -> Sql:
+        return cls(sqlite=text, postgresql=_NAMED.sub(r"%(\1)s", text.replace("%", "%%")))
+
+    def text_for(self, kind: DriverKind) -> str:
+        return self.postgresql if kind == "postgresql" else self.sqlite
+
+
+@frozen
+class Driver:
+    """A DBAPI connection and which driver it is; what hot-path functions run statements on."""
+
+    dbapi: Any
+    kind: DriverKind
+
+    def rows(self, statement: Sql, parameters: Parameters) -> list[Row]:
+        cursor = self.dbapi.cursor()
+        try:
+            cursor.execute(statement.text_for(self.kind), parameters)
+            rows: list[Row] = cursor.fetchall()
+            return rows
+        finally:
+            cursor.close()
+
+    def first(self, statement: Sql, parameters: Parameters) -> Row | None:
+        rows = self.rows(statement, parameters)
+        return rows[0] if rows else None
+
+    def execute(self, statement: Sql, parameters: Parameters) -> int:
+        """Runs a statement that returns no rows; the number of rows it changed."""
+        cursor = self.dbapi.cursor()
+        try:
+            cursor.execute(statement.text_for(self.kind), parameters)
+            count: int = cursor.rowcount
+            return count
+        finally:
+            cursor.close()
+
+
+def driver_of(connection: Connection | Driver) -> Driver:
+    """The driver connection under a SQLAlchemy connection (inside whatever transaction it
+    has begun), so that functions serve both the facade's reads and transactional writers."""
+    if isinstance(connection, Driver):
+        return connection
+    kind: DriverKind = "postgresql" if connection.dialect.name == "postgresql" else "sqlite"
+    return Driver(connection.connection.dbapi_connection, kind)
+
+
+def driver_kind(engine: Engine) -> DriverKind:
+    return "postgresql" if engine.dialect.name == "postgresql" else "sqlite"
+
+
+def read(engine: Engine, work: Callable[[Driver], _T]) -> _T:
+    """`work` on a pooled connection set up for reading (see the module's docstring)."""
+    return _retrying(
+        engine, lambda: _with_connection(engine, work, sqlite_begin="BEGIN"), retry=True
+    )
+
+
+def autocommit(engine: Engine, work: Callable[[Driver], _T], *, idempotent: bool) -> _T:
+    """`work` on a pooled connection in autocommit: each statement is its own transaction, for
+    writes that are one statement. On a broken connection an idempotent write is tried once
+    more on a new connection; any other is DatabaseUnavailable, since whether it reached the
+    database cannot be known."""
+    return _retrying(engine, lambda: _with_connection(engine, work), retry=idempotent)
+
+
+def pipelined(engine: Engine, steps: Sequence[tuple[Sql, Parameters]]) -> list[Row]:
+    """PostgreSQL only: BEGIN, the statements and COMMIT sent together in psycopg's pipeline
+    mode, so the transaction costs one round trip; the rows of the last statement. Not retried
+    on a broken connection (DatabaseUnavailable): the commit may have happened."""
+
+    def transaction(driver: Driver) -> list[Row]:
+        dbapi: psycopg.Connection[Any] = driver.dbapi
+        cursors = []
+        try:
+            with dbapi.pipeline():
+                for statement, parameters in steps:
+                    cursor = dbapi.cursor()
+                    cursor.execute(statement.postgresql, parameters)
+                    cursors.append(cursor)
+                dbapi.commit()
+            rows: list[Row] = cursors[-1].fetchall()
+            return rows
+        except BaseException:
+            if not dbapi.closed:
+                dbapi.rollback()
+            raise
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+    return _retrying(
+        engine, lambda: _with_connection(engine, transaction, autocommit=False), retry=False
+    )
+
+
+def _retrying(engine: Engine, attempt: Callable[[], _T], *, retry: bool) -> _T:
+    try:
+        return attempt()
+    except _Broken as broken:
+        engine.dispose(close=False)
+        if not retry:
+            raise DatabaseUnavailable(f"the database connection broke: {broken.reason}") from None
+    try:
+        return attempt()
+    except _Broken as broken:
+        raise DatabaseUnavailable(f"the database connection broke: {broken.reason}") from None
+
+
+class _Broken(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _with_connection(
+    engine: Engine,
+    work: Callable[[Driver], _T],
+    *,
+    sqlite_begin: str | None = None,
+    autocommit: bool = True,
+) -> _T:
+    kind = driver_kind(engine)
+    try:
+        proxied = engine.raw_connection()
+    except DBAPIError as error:
+        raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(error)}") from None
+    try:
+        dbapi: Any = proxied.driver_connection
+        if kind == "postgresql":
+            return _on_postgresql(dbapi, work, proxied, autocommit)
+        return _on_sqlite(dbapi, work, sqlite_begin)
+    finally:
+        proxied.close()
+
+
+def _on_postgresql(
+    dbapi: psycopg.Connection[Any], work: Callable[[Driver], _T], proxied: Any, autocommit: bool
+) -> _T:
+    if dbapi.closed:
+        proxied.invalidate()
+        raise _Broken("the connection was closed")
+    dbapi.autocommit = autocommit
+    try:
+        return work(Driver(dbapi, "postgresql"))
+    except psycopg.OperationalError as error:
+        if dbapi.closed or dbapi.broken:
+            proxied.invalidate()
+            raise _Broken(_first_line(error)) from error
+        raise DatabaseUnavailable(_first_line(error)) from error
+    finally:
+        if not dbapi.closed and autocommit:
+            dbapi.autocommit = False
+
+
+def _on_sqlite(dbapi: sqlite3.Connection, work: Callable[[Driver], _T], begin: str | None) -> _T:
+    if begin is None:
+        return work(Driver(dbapi, "sqlite"))
+    dbapi.execute(begin)
+    try:
+        return work(Driver(dbapi, "sqlite"))
+    finally:
+        dbapi.execute("ROLLBACK")
+
+
+def _first_line(error: BaseException) -> str:
+    cause = getattr(error, "orig", None) or error
+    text = str(cause).strip()
+    return text.splitlines()[0] if text else type(cause).__name__
