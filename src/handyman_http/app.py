@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import falcon
+import falcon.media
+import orjson
 
 from handyman_http import error_responses
 from handyman_http.access import AccessMiddleware
@@ -62,6 +65,11 @@ LEGACY_ROUTES: dict[str, type[Endpoint]] = {
 
 WsgiApp = falcon.App[falcon.Request, falcon.Response]
 
+JSON_HANDLER = falcon.media.JSONHandler(
+    dumps=functools.partial(orjson.dumps, option=orjson.OPT_NON_STR_KEYS), loads=orjson.loads
+)
+"""Bodies are written with orjson, several times faster than the standard library's encoder."""
+
 
 def create_app(services: Services) -> WsgiApp:
     middleware: list[Any] = [
@@ -72,6 +80,7 @@ def create_app(services: Services) -> WsgiApp:
     app = WsgiApp(middleware=middleware)
     app.req_options.strip_url_path_trailing_slash = True
     app.resp_options.default_media_type = falcon.MEDIA_JSON
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
     error_responses.install(app)
     for path, resource in LEGACY_ROUTES.items():
         app.add_route(path, resource(services))
