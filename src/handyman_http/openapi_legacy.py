@@ -57,9 +57,10 @@ ENDPOINTS: tuple[LegacyEndpoint, ...] = (
         tag="courses",
         summary="List the courses",
         description=(
-            "Every course; for a user with `status: all`, with the user's status, ordered by "
-            "status then id. Unlike the original, `not_started` works as a filter and an "
-            "unknown status is a 400 instead of an empty list."
+            "Every course, ordered by id; for a user with `status: all`, with the user's "
+            "status, ordered by status text then id (as the original). Unlike the original, "
+            "`not_started` works as a filter and an unknown status is a 400 instead of an "
+            "empty list."
         ),
         user=UserParameter.OPTIONAL,
         request="CoursesFilter",
@@ -134,8 +135,9 @@ ENDPOINTS: tuple[LegacyEndpoint, ...] = (
         tag="chapters",
         summary="List a course's chapters and practice projects",
         description=(
-            "Chapters in id order, each practice project right after the chapter it follows, "
-            "with the user's progress. An unknown course is a 404 (the original: `[]`)."
+            "Chapters in id order, each practice project right after the chapter it follows "
+            "(several after one chapter: by project id), with the user's progress. An unknown "
+            "course is a 404 (the original: `[]`)."
         ),
         user=UserParameter.OPTIONAL,
         request="CourseTarget",
@@ -177,8 +179,9 @@ ENDPOINTS: tuple[LegacyEndpoint, ...] = (
         summary="Summarise the user's progress on a chapter",
         description=(
             "Whether the chapter is done, its unfinished tasks, what comes next and, once the "
-            "whole course is done, its practice projects. An unknown chapter is a 404 (the "
-            "original called it completed)."
+            "whole course is done, its practice projects (ordered by the chapter they follow, "
+            "then id; unfinished tasks by id). An unknown chapter is a 404 (the original "
+            "called it completed)."
         ),
         user=UserParameter.REQUIRED,
         request="ChapterTarget",
@@ -190,8 +193,8 @@ ENDPOINTS: tuple[LegacyEndpoint, ...] = (
         tag="courses",
         summary="Statistics of the user's courses",
         description=(
-            "One entry per course the user has in progress or completed, counting live "
-            "chapters, tasks and projects."
+            "One entry per course the user has in progress or completed, ordered by course "
+            "id, counting live chapters, tasks and projects."
         ),
         user=UserParameter.REQUIRED,
         request="Options",
