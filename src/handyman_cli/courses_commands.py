@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from sqlalchemy import Engine
 
-from handyman_cli.database_option import resolve_database_url
+from handyman_cli.database_choice import resolve_database_url
 from handyman_store.catalogue_import import ImportProgress, ImportReport, import_catalogue
 from handyman_store.course_folder import FolderReading, read_course_folder
 from handyman_store.database import create_engine

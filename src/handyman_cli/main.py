@@ -6,25 +6,13 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from handyman_cli.courses_commands import check_courses, import_courses
-from handyman_cli.database_option import add_database_option, resolve_database_url
-from handyman_cli.runner_commands import add_runner_arguments
-from handyman_cli.serve import add_serve_arguments, serve
+from handyman_cli.database_option import add_database_option
+from handyman_cli.lazy_command import LazyCommand
+from handyman_cli.runner_arguments import add_runner_arguments
+from handyman_cli.serve_arguments import add_serve_arguments
 from handyman_core.errors import HandymanError
-from handyman_store.database import create_engine
-from handyman_store.migrate import upgrade
 
 Command = Callable[[argparse.Namespace], int]
-
-
-def _db_upgrade(args: argparse.Namespace) -> int:
-    engine = create_engine(resolve_database_url(args.database_url))
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-    print("the database schema is up to date", file=sys.stderr)
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,17 +24,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="run the HTTP service under gunicorn")
     add_serve_arguments(serve_parser)
     add_database_option(serve_parser)
-    serve_parser.set_defaults(handler=serve)
+    serve_parser.set_defaults(handler=LazyCommand("handyman_cli.serve", "serve"))
 
     importer = commands.add_parser("import-courses", help="import a course folder")
     importer.add_argument("directory", metavar="DIR")
     importer.add_argument("--dry-run", action="store_true", help="report, write nothing")
     add_database_option(importer)
-    importer.set_defaults(handler=import_courses)
+    importer.set_defaults(handler=LazyCommand("handyman_cli.courses_commands", "import_courses"))
 
     checker = commands.add_parser("check-courses", help="validate a course folder, no database")
     checker.add_argument("directory", metavar="DIR")
-    checker.set_defaults(handler=check_courses)
+    checker.set_defaults(handler=LazyCommand("handyman_cli.courses_commands", "check_courses"))
 
     runner = commands.add_parser("runner", help="this host's sandbox as a runner for other hosts")
     add_runner_arguments(runner)
@@ -55,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     database_commands = database.add_subparsers(dest="db_command", required=True)
     upgrade_parser = database_commands.add_parser("upgrade", help="apply schema migrations")
     add_database_option(upgrade_parser)
-    upgrade_parser.set_defaults(handler=_db_upgrade)
+    upgrade_parser.set_defaults(handler=LazyCommand("handyman_cli.db_commands", "db_upgrade"))
     return parser
 
 

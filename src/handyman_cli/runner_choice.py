@@ -6,6 +6,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from handyman_cli.runner_kinds import (
+    RUNNER_KINDS,
+    RUNNER_TOKEN_VARIABLE,
+    RUNNER_VARIABLE,
+    WATCHMAN_URLS_VARIABLE,
+)
 from handyman_core.run_protocol import Runner
 from handyman_runner.local import LocalSandboxRunner
 from handyman_runner.remote import RemoteRunner
@@ -13,10 +19,14 @@ from handyman_runner.sandbox_errors import SandboxUnavailable
 
 log = logging.getLogger("handyman.runner")
 
-RUNNER_VARIABLE = "HANDYMAN_RUNNER"
-WATCHMAN_URLS_VARIABLE = "HANDYMAN_WATCHMAN_URLS"
-RUNNER_TOKEN_VARIABLE = "HANDYMAN_RUNNER_TOKEN"
-RUNNER_KINDS = ("local", "remote", "none")
+__all__ = [
+    "RUNNER_KINDS",
+    "RUNNER_TOKEN_VARIABLE",
+    "RUNNER_VARIABLE",
+    "WATCHMAN_URLS_VARIABLE",
+    "remote_runner",
+    "runner_from_environment",
+]
 
 
 def remote_runner(environ: Mapping[str, str]) -> RemoteRunner:

@@ -19,55 +19,14 @@ from typing import Any
 
 from attrs import evolve
 
-from handyman_cli.runner_choice import RUNNER_TOKEN_VARIABLE
+from handyman_cli.runner_arguments import add_runner_arguments
+from handyman_cli.runner_kinds import RUNNER_TOKEN_VARIABLE
 from handyman_cli.serve import HandymanGunicorn, gunicorn_options
 from handyman_runner.local import LocalSandboxRunner, SandboxUnavailable
 from handyman_runner.sandbox_config import SandboxConfig
 from handyman_runner.server import DEFAULT_BODY_LIMIT, create_runner_app
 
-DEFAULT_PORT = 8000
-"""Watchman's port."""
-
-
-def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds the `runner` command's subcommands (`serve`), each with its `handler`."""
-    commands = parser.add_subparsers(dest="runner_command", required=True, metavar="COMMAND")
-    serve = commands.add_parser(
-        "serve",
-        help="serve the original runner API backed by the local sandbox",
-        description="Serve /check, /playground and /practice as the original runner did, "
-        "running the code in the local bubblewrap sandbox. "
-        f"When ${RUNNER_TOKEN_VARIABLE} is set, clients must send it as a bearer token.",
-    )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")
-    serve.add_argument("--workers", type=_positive, default=1)
-    serve.add_argument("--threads", type=_positive, default=8, help="threads per worker")
-    serve.add_argument(
-        "--max-runs",
-        type=_positive,
-        default=None,
-        help="sandboxes running at once on this host (default: one per CPU)",
-    )
-    serve.add_argument(
-        "--queue-timeout",
-        type=_not_negative,
-        default=None,
-        metavar="SECONDS",
-        help="how long a run waits for a free sandbox before the runner answers busy",
-    )
-    serve.add_argument(
-        "--body-limit",
-        type=_positive,
-        default=DEFAULT_BODY_LIMIT,
-        metavar="BYTES",
-        help="largest request body",
-    )
-    serve.add_argument(
-        "--bwrap", metavar="PATH", default=None, help="the bubblewrap program (default: on PATH)"
-    )
-    serve.add_argument("--access-log", action="store_true", help="log every request")
-    serve.set_defaults(handler=runner_serve)
+__all__ = ["add_runner_arguments", "runner_gunicorn_options", "runner_serve"]
 
 
 def runner_serve(args: argparse.Namespace) -> int:
@@ -88,7 +47,7 @@ def runner_serve(args: argparse.Namespace) -> int:
             f"${RUNNER_TOKEN_VARIABLE} is not set; anyone who reaches the port can run code",
             file=sys.stderr,
         )
-    body_limit: int = args.body_limit
+    body_limit: int = DEFAULT_BODY_LIMIT if args.body_limit is None else args.body_limit
 
     def load() -> Any:
         _configure_logging()
@@ -117,26 +76,6 @@ def _sandbox_config(args: argparse.Namespace) -> SandboxConfig:
     if args.queue_timeout is not None:
         config = evolve(config, queue_timeout=args.queue_timeout)
     return config
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
-    return value
-
-
-def _not_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text} is not a number") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds")
-    return value
 
 
 def _configure_logging() -> None:

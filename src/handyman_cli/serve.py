@@ -21,23 +21,21 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.config import Config as GunicornConfig
 
 from handyman_cli.courses_commands import print_import_report, read_folder_or_report, run_import
-from handyman_cli.database_option import resolve_database_url
+from handyman_cli.database_choice import resolve_database_url
 from handyman_cli.demo import prepare_demo
 from handyman_cli.metrics_directory import forget_worker, metrics_directory
 from handyman_cli.runner_choice import (
-    RUNNER_KINDS,
     RUNNER_VARIABLE,
     WATCHMAN_URLS_VARIABLE,
     remote_runner,
 )
+from handyman_cli.serve_arguments import default_workers
 from handyman_http.settings import ADMIN_NETWORKS_VARIABLE, admin_networks_from
-from handyman_http.trusted_networks import InvalidNetworks, TrustedNetworks
+from handyman_http.trusted_networks import InvalidNetworks
 from handyman_store.database import create_engine
 from handyman_store.migrate import upgrade
 
-
-def default_workers() -> int:
-    return max(2, min(8, (os.cpu_count() or 1) * 2))
+__all__ = ["HandymanGunicorn", "default_workers", "gunicorn_options", "serve"]
 
 
 class HandymanGunicorn(BaseApplication):  # type: ignore[misc]
@@ -138,42 +136,3 @@ def _load_application() -> Any:
     """In the worker, after the fork: the application and everything it imports."""
     wsgi = importlib.import_module("handyman_cli.wsgi")
     return wsgi.build_application()
-
-
-def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--workers", type=int, default=default_workers())
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
-    parser.add_argument("--courses", metavar="DIR", help="import this course folder on start")
-    parser.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema")
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="fresh SQLite database with the bundled example course and a printed admin token",
-    )
-    parser.add_argument("--runner", choices=RUNNER_KINDS, default="local")
-    parser.add_argument(
-        "--watchman-url",
-        action="append",
-        default=[],
-        metavar="URL",
-        help="base URL of a remote runner (repeatable; with --runner remote)",
-    )
-    parser.add_argument(
-        "--admin-networks",
-        type=_checked_networks,
-        metavar="CIDRS",
-        help="callers from these networks (space- or comma-separated CIDRs, e.g. "
-        "'10.0.0.0/8 ::1/128') may use merge_users/split_users without the admin token; "
-        f"default: {ADMIN_NETWORKS_VARIABLE}, else none",
-    )
-    parser.add_argument("--access-log", action="store_true", help="log every request")
-
-
-def _checked_networks(text: str) -> str:
-    try:
-        TrustedNetworks.parse(text)
-    except InvalidNetworks as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return text
