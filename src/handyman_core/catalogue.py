@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from attrs import Factory, field, frozen
 
 from handyman_core.ids import ChapterId, CourseId, ExampleId, ProjectId, TaskId
+from handyman_core.segments import SegmentName
 
 
 @frozen
@@ -30,6 +31,9 @@ class Course:
     """The course's tags.json as PostgreSQL jsonb text (see handyman_core.jsonb_text)."""
     description: str
     fallbacks: Wrappers = Wrappers()
+    segment: SegmentName | None = None
+    """The segment a learner must be in to see the course at all (`"segment"` in its
+    tags.json); None for a course open to everybody (see handyman_core.course_gating)."""
 
 
 @frozen
