@@ -9,9 +9,10 @@ old segment's history and rollout stay apart from the new one's.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import NewType
+from typing import NewType, TypeVar
 
 from attrs import evolve, frozen
 
@@ -19,6 +20,7 @@ from handyman_core.errors import Conflict, InvalidInput, NotFound
 from handyman_core.unicode_text import check_storable_text
 
 SegmentName = NewType("SegmentName", str)
+_T = TypeVar("_T")
 
 SEGMENT_NAME_RE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
 SEGMENT_NAME_PROBLEM = (
@@ -125,3 +127,70 @@ def deleted(segment: Segment | None, name: str, now: datetime) -> Segment:
     if segment is not None and not segment.live:
         raise Conflict(f"segment {name} is already deleted")
     return evolve(require_live(segment, name), deleted_at=now)
+
+
+@frozen
+class NewSegment:
+    name: SegmentName
+    description: str = ""
+    percentage: Percentage = NO_ROLLOUT
+
+
+@frozen
+class SegmentEdit:
+    """What a PATCH changes; None leaves a field as it is."""
+
+    percentage: Percentage | None = None
+    description: str | None = None
+
+
+def read_new_segment(body: object) -> NewSegment:
+    """`{"name", "percentage"?, "description"?}`, every bad field named at once."""
+    fields = _object(body)
+    problems: dict[str, str] = {}
+    name = _field(problems, parse_segment_name, fields.get("name"), "name")
+    percentage: Percentage | None = NO_ROLLOUT
+    if fields.get("percentage") is not None:
+        percentage = _field(problems, Percentage.parse, fields["percentage"], "percentage")
+    description: str | None = ""
+    if fields.get("description") is not None:
+        description = _field(problems, parse_description, fields["description"], "description")
+    if problems:
+        raise InvalidInput(problems)
+    assert name is not None and percentage is not None and description is not None
+    return NewSegment(name, description, percentage)
+
+
+def read_segment_edit(body: object) -> SegmentEdit:
+    """`{"percentage"?, "description"?}` with at least one of them."""
+    fields = _object(body)
+    problems: dict[str, str] = {}
+    percentage = description = None
+    if fields.get("percentage") is not None:
+        percentage = _field(problems, Percentage.parse, fields["percentage"], "percentage")
+    if fields.get("description") is not None:
+        description = _field(problems, parse_description, fields["description"], "description")
+    if problems:
+        raise InvalidInput(problems)
+    if percentage is None and description is None:
+        raise InvalidInput.field("body", "give percentage or description to change")
+    return SegmentEdit(percentage, description)
+
+
+def _object(body: object) -> dict[str, object]:
+    if not isinstance(body, dict):
+        raise InvalidInput.field("body", "must be a JSON object")
+    return body
+
+
+def _field(
+    problems: dict[str, str], parse: Callable[[object, str], _T], value: object, field: str
+) -> _T | None:
+    if value is None:
+        problems[field] = "is required"
+        return None
+    try:
+        return parse(value, field)
+    except InvalidInput as error:
+        problems.update(error.fields)
+        return None

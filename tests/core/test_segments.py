@@ -11,14 +11,18 @@ from hypothesis import strategies as st
 from handyman_core.errors import Conflict, InvalidInput, NotFound
 from handyman_core.segments import (
     BUCKETS,
+    NewSegment,
     Percentage,
     Segment,
+    SegmentEdit,
     SegmentName,
     check_name_free,
     current_by_name,
     deleted,
     parse_description,
     parse_segment_name,
+    read_new_segment,
+    read_segment_edit,
 )
 from tests.core.segment_strategies import T0, names
 
@@ -99,3 +103,33 @@ def test_a_live_name_is_taken_but_a_deleted_one_is_free() -> None:
         check_name_free(BETA, segment(1))
     check_name_free(BETA, segment(1, T0))
     check_name_free(BETA, None)
+
+
+def test_a_new_segment_reads_with_defaults() -> None:
+    assert read_new_segment({"name": "BETA"}) == NewSegment(BETA)
+    assert read_new_segment({"name": "BETA", "percentage": 12.5, "description": "d"}) == (
+        NewSegment(BETA, "d", Percentage(1250))
+    )
+
+
+def test_a_bad_new_segment_names_every_bad_field() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        read_new_segment({"name": "beta", "percentage": 101, "description": 5})
+    assert set(raised.value.fields) == {"name", "percentage", "description"}
+    with pytest.raises(InvalidInput) as raised:
+        read_new_segment({})
+    assert raised.value.fields == {"name": "is required"}
+    with pytest.raises(InvalidInput) as raised:
+        read_new_segment([])
+    assert "body" in raised.value.fields
+
+
+def test_an_edit_changes_what_it_names_and_must_name_something() -> None:
+    assert read_segment_edit({"percentage": 0}) == SegmentEdit(percentage=Percentage(0))
+    assert read_segment_edit({"description": ""}) == SegmentEdit(description="")
+    with pytest.raises(InvalidInput) as raised:
+        read_segment_edit({"name": "OTHER"})
+    assert "body" in raised.value.fields
+    with pytest.raises(InvalidInput) as raised:
+        read_segment_edit({"percentage": "50"})
+    assert "percentage" in raised.value.fields
