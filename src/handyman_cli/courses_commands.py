@@ -16,7 +16,7 @@ from handyman_cli.database_choice import resolve_database_url
 from handyman_store.catalogue_import import ImportProgress, ImportReport, import_catalogue
 from handyman_store.course_folder import FolderReading, read_course_folder
 from handyman_store.database import create_engine
-from handyman_store.migrate import upgrade
+from handyman_store.schema_version import upgrade_if_behind
 
 console = Console()
 errors_console = Console(stderr=True)
@@ -110,7 +110,7 @@ def import_courses(args: argparse.Namespace) -> int:
         return 1
     engine = create_engine(resolve_database_url(args.database_url))
     try:
-        upgrade(engine)
+        upgrade_if_behind(engine)
         report = run_import(engine, reading, str(directory), dry_run=args.dry_run)
     finally:
         engine.dispose()

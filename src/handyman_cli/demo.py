@@ -16,7 +16,7 @@ from handyman_cli.bundled_examples import example_courses_dir, example_solutions
 from handyman_cli.courses_commands import print_import_report, run_import
 from handyman_store.course_folder import read_course_folder
 from handyman_store.database import DatabaseUrl, create_engine
-from handyman_store.migrate import upgrade
+from handyman_store.schema_version import upgrade_if_behind
 
 DEMO_COURSE = "pythonstart"
 DEMO_TASK = "pythonstart_chapter_0010_task_0010"
@@ -30,7 +30,7 @@ def prepare_demo(args: argparse.Namespace) -> str:
     courses = example_courses_dir()
     engine = create_engine(url)
     try:
-        upgrade(engine)
+        upgrade_if_behind(engine)
         print_import_report(run_import(engine, read_course_folder(courses), str(courses)))
     finally:
         engine.dispose()

@@ -33,7 +33,7 @@ from handyman_cli.serve_arguments import default_workers
 from handyman_http.settings import ADMIN_NETWORKS_VARIABLE, admin_networks_from
 from handyman_http.trusted_networks import InvalidNetworks
 from handyman_store.database import create_engine
-from handyman_store.migrate import upgrade
+from handyman_store.schema_version import upgrade_if_behind
 
 __all__ = ["HandymanGunicorn", "default_workers", "gunicorn_options", "serve"]
 
@@ -103,7 +103,7 @@ def serve(args: argparse.Namespace) -> int:
         engine = create_engine(url)
         try:
             if not args.no_migrate:
-                upgrade(engine)
+                upgrade_if_behind(engine)
             if args.courses:
                 directory = Path(args.courses).resolve()
                 reading = read_folder_or_report(directory)

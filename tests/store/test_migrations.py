@@ -10,6 +10,7 @@ from sqlalchemy import Engine, inspect
 from handyman_store.database import DatabaseUrl, create_engine
 from handyman_store.migrate import alembic_config, current_revision, head_revision, upgrade
 from handyman_store.schema import metadata
+from handyman_store.schema_version import database_revision, packaged_head, upgrade_if_behind
 
 
 def test_a_migrated_database_matches_the_schema_module(engine: Engine) -> None:
@@ -61,3 +62,21 @@ def test_downgrading_to_base_removes_every_table(engine: Engine) -> None:
 
     with engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) == {"alembic_version"}
+
+
+def test_the_head_read_from_the_revision_files_is_alembics() -> None:
+    assert packaged_head() == head_revision()
+
+
+def test_a_database_at_the_head_is_left_to_itself(engine: Engine) -> None:
+    assert database_revision(engine) == head_revision()
+    upgrade_if_behind(engine)
+    assert database_revision(engine) == head_revision()
+
+
+def test_a_database_behind_the_head_is_upgraded(engine: Engine) -> None:
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+    assert database_revision(engine) is None
+    upgrade_if_behind(engine)
+    assert database_revision(engine) == head_revision()
