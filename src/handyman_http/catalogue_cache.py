@@ -1,7 +1,9 @@
 """Each worker serves the catalogue from memory and notices a new import without a restart.
 
 The version check is one tiny query at most once per `refresh_seconds`, so requests never read
-files and almost never touch the catalogue tables.
+files and almost never touch the catalogue tables. Once a catalogue is loaded, requests never wait
+for a check another thread is making: with the database frozen, a check takes seconds, and the
+worker's other requests must not queue behind it (each answers 503 on its own query instead).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class CatalogueCache:
         self._refresh_seconds = refresh_seconds
         self._monotonic = monotonic
         self._lock = threading.Lock()
+        self._swap_lock = threading.Lock()
         self._catalogue = Catalogue()
         self._version: int | None = None
         self._checked_at = float("-inf")
@@ -38,10 +41,21 @@ class CatalogueCache:
         now = self._monotonic()
         if now - self._checked_at < self._refresh_seconds:
             return self._catalogue
-        with self._lock:
+        if self._version is None:
+            # Nothing loaded yet: every request loads (or fails) for itself rather than wait.
+            self._refresh()
+            self._checked_at = now
+            return self._catalogue
+        if not self._lock.acquire(blocking=False):
+            return self._catalogue
+        try:
             if now - self._checked_at >= self._refresh_seconds:
-                self._refresh()
+                # Set first: a check that fails is retried after the interval, not by every
+                # request meanwhile.
                 self._checked_at = now
+                self._refresh()
+        finally:
+            self._lock.release()
         return self._catalogue
 
     def source(self) -> str:
@@ -57,6 +71,6 @@ class CatalogueCache:
             ).one_or_none()
             version, source = (row.version, row.source) if row else (0, "")
             if version != self._version:
-                self._catalogue = load_catalogue(connection)
-                self._version = version
-                self._source = source
+                catalogue = load_catalogue(connection)
+                with self._swap_lock:
+                    self._catalogue, self._version, self._source = catalogue, version, source

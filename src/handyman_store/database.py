@@ -211,7 +211,18 @@ def database_failure(error: BaseException) -> DatabaseUnavailable | None:
         error.connection_invalidated or isinstance(error, OperationalError | InterfaceError)
     ):
         return DatabaseUnavailable(_first_line(error.orig))
+    if isinstance(error, _DRIVER_UNAVAILABLE):
+        # Raised unwrapped where the driver is used directly (`Engine.raw_connection()`).
+        return DatabaseUnavailable(_first_line(error))
     return None
+
+
+_DRIVER_UNAVAILABLE = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    sqlite3.OperationalError,
+    sqlite3.InterfaceError,
+)
 
 
 def check(engine: Engine) -> None:

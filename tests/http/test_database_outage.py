@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import Engine
@@ -92,6 +93,25 @@ def test_a_frozen_database_answers_503_in_under_five_seconds(
         response = outage_api.post("/get_courses", user_id=7)
         assert response.status_code == 503, response.text
         assert time.monotonic() - started < 5.0
+
+
+def test_concurrent_requests_each_answer_503_in_under_five_seconds_while_frozen(
+    outage_api: Api, faulty_postgres: FaultyServer
+) -> None:
+    """A worker's threads must not queue behind one another's database checks."""
+    assert outage_api.post("/get_courses", user_id=7).status_code == 200
+    faulty_postgres.freeze()
+
+    def timed_request() -> tuple[int, float]:
+        started = time.monotonic()
+        status = outage_api.post("/get_courses", user_id=7).status_code
+        return status, time.monotonic() - started
+
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: timed_request(), range(4)))
+
+    assert [status for status, _ in answers] == [503] * 4
+    assert max(seconds for _, seconds in answers) < 5.0
 
 
 def test_health_answers_in_under_five_seconds_while_the_database_is_frozen(

@@ -8,6 +8,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -161,6 +162,16 @@ def test_no_free_pooled_connection_within_the_checkout_timeout_is_unavailable(
 
     assert "no database connection" in failure.message
     assert elapsed < QUICK.pool_checkout_s + SLACK_S
+
+
+def test_a_driver_error_raised_unwrapped_is_recognised_too(faulty_postgres: FaultyServer) -> None:
+    """`Engine.raw_connection()` raises the driver's own exceptions, not SQLAlchemy's."""
+    with serving_engine(faulty_postgres) as engine:
+        faulty_postgres.freeze()
+        with pytest.raises(psycopg.OperationalError) as raised:
+            engine.raw_connection()
+
+    assert database_failure(raised.value) is not None
 
 
 def test_an_error_in_the_statement_itself_is_not_unavailability(
