@@ -280,6 +280,12 @@ def _advisory_lock(connection: Connection, key: int) -> None:
 RV = TypeVar("RV")
 
 
+class DatabaseDidNotAnswer(psycopg.OperationalError):
+    """The server did not answer within the answer limit; the connection was closed. Unlike a
+    connection a restarted server broke, trying again on a new connection cannot help: a frozen
+    server does not answer that one either, it only doubles the wait."""
+
+
 class _AnswerBoundConnection(psycopg.Connection[Any]):
     """A psycopg connection that waits for the server at most `answer_limit_s` per operation
     (statement, commit, rollback, ping), then closes itself and raises OperationalError."""
@@ -294,7 +300,7 @@ class _AnswerBoundConnection(psycopg.Connection[Any]):
             return super().wait(gen, interval, timeout)
         except _WaitTimeout as error:
             self.close()
-            raise psycopg.OperationalError(
+            raise DatabaseDidNotAnswer(
                 f"the database did not answer within {timeout:g} s; connection closed"
             ) from error
 

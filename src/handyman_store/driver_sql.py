@@ -28,7 +28,7 @@ from attrs import frozen
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from handyman_store.database import DatabaseUnavailable
+from handyman_store.database import DatabaseDidNotAnswer, DatabaseUnavailable
 
 DriverKind = Literal["postgresql", "sqlite"]
 Row = tuple[Any, ...]
@@ -190,6 +190,9 @@ def _on_postgresql(
     dbapi.autocommit = autocommit
     try:
         return work(Driver(dbapi, "postgresql"))
+    except DatabaseDidNotAnswer as error:
+        proxied.invalidate()
+        raise DatabaseUnavailable(_first_line(error)) from error
     except psycopg.OperationalError as error:
         if dbapi.closed or dbapi.broken:
             proxied.invalidate()

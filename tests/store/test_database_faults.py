@@ -20,6 +20,7 @@ from handyman_store.database import (
     create_engine,
     database_failure,
 )
+from handyman_store.driver_sql import Sql, read
 from tests.postgres_server import FaultyServer
 
 pytestmark = pytest.mark.postgres
@@ -162,6 +163,24 @@ def test_no_free_pooled_connection_within_the_checkout_timeout_is_unavailable(
 
     assert "no database connection" in failure.message
     assert elapsed < QUICK.pool_checkout_s + SLACK_S
+
+
+def test_a_hot_path_read_on_a_frozen_database_is_not_retried_into_a_second_wait(
+    faulty_postgres: FaultyServer,
+) -> None:
+    """A read on a broken connection is tried once more; one the server did not answer is not:
+    the new connection would not be answered either."""
+    select = Sql.of("SELECT 1")
+    with serving_engine(faulty_postgres) as engine:
+        assert read(engine, lambda driver: driver.rows(select, {})) == [(1,)]
+        faulty_postgres.freeze()
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable):
+            read(engine, lambda driver: driver.rows(select, {}))
+        elapsed = time.monotonic() - started
+
+    assert QUICK.answer_limit_s is not None
+    assert elapsed < QUICK.answer_limit_s + SLACK_S
 
 
 def test_a_driver_error_raised_unwrapped_is_recognised_too(faulty_postgres: FaultyServer) -> None:
