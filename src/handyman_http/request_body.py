@@ -24,13 +24,22 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
 
     orjson reads what the site sends; what it refuses (not UTF-8, lone surrogates, NaN, very
     deep nesting, broken JSON) is read again by the standard library, whose answer, a document
-    or a precise error, is the one the endpoints have always given."""
+    or a precise error, is the one the endpoints have always given. A document orjson accepted
+    holds no lone surrogate, so only the other path checks for them."""
     if not raw.strip():
         return {}
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        document = _standard_json(raw)
+        return _checked_object(_standard_json(raw))
+    if not isinstance(document, dict):
+        raise InvalidInput({"body": "must be a JSON object"})
+    return document
+
+
+def _checked_object(document: Any) -> dict[str, Any]:
+    """What only the standard library lets through: a lone surrogate escape (orjson refuses
+    those), reported under the key it is in."""
     if not isinstance(document, dict):
         raise InvalidInput({"body": "must be a JSON object"})
     problems = {
