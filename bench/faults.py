@@ -191,16 +191,25 @@ def _outage(server: RunningServer, database: FaultyServer, outage_s: float) -> O
 
 def _print_outage(console: Console, result: OutageResult, outage_s: float) -> None:
     table = Table(title=f"Database outage under {CLIENTS} clients ({outage_s:g} s each)")
-    for column in ("window", "answers by status", "slowest answer", "back to 200 after"):
+    columns = (
+        "window",
+        "answered within it, by status",
+        "slowest of those",
+        "still waiting at the return",
+        "back to 200 after",
+    )
+    for column in columns:
         table.add_column(column)
     for window in result.windows:
-        inside = [a for a in result.answers if window.start <= a.started < window.end]
+        started = [a for a in result.answers if window.start <= a.started < window.end]
+        inside = [a for a in started if a.ended <= window.end]
         statuses = collections.Counter(a.status for a in inside)
         slowest = max((a.ended - a.started for a in inside), default=0.0)
         table.add_row(
             window.name,
             ", ".join(f"{status or 'none'}: {count}" for status, count in sorted(statuses.items())),
             f"{slowest:.2f} s",
+            str(len(started) - len(inside)),
             f"{result.recovered_after_s[window.name]:.3f} s",
         )
     console.print(table)
