@@ -22,13 +22,12 @@ from types import FrameType
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from handyman_cli.composition import build_services
 from handyman_cli.runner_choice import runner_from_environment
 from handyman_http.app import WsgiApp, create_app
-from handyman_http.catalogue_cache import CatalogueCache
 from handyman_http.request_id import RequestIdLogFilter
-from handyman_http.run_tracking import RunTracker
-from handyman_http.services import Services
 from handyman_http.settings import Settings
+from handyman_service.run_tracking import RunTracker
 from handyman_store.database import (
     DatabaseTimeouts,
     DatabaseUrl,
@@ -36,7 +35,6 @@ from handyman_store.database import (
     database_failure,
     default_database_url,
 )
-from handyman_store.store import Store
 
 RUN_GRACE_VARIABLE = "HANDYMAN_RUN_GRACE_SECONDS"
 DEFAULT_RUN_GRACE_SECONDS = 20.0
@@ -62,14 +60,10 @@ def build_application(environ: Mapping[str, str] = os.environ) -> WsgiApp:
     # Not verified here: a worker that starts (or restarts) while the database is down must come
     # up and answer 503 until it is back, not fail to boot and take the whole server down.
     engine = create_engine(url, verify=False, timeouts=DatabaseTimeouts.from_environment(environ))
-    services = Services(
-        settings=settings,
-        store=Store(engine),
-        catalogue=CatalogueCache(engine, settings.catalogue_refresh_seconds),
-        runner=runner_from_environment(environ),
-    )
+    services = build_services(engine, settings, runner_from_environment(environ))
+    runs = services.context.runs
     try:
-        services.run_tracker.recover_interrupted()
+        runs.recover_interrupted()
     except SQLAlchemyError as error:
         failure = database_failure(error)
         if failure is None:
@@ -79,7 +73,7 @@ def build_application(environ: Mapping[str, str] = os.environ) -> WsgiApp:
             "stale",
             failure.message,
         )
-    finish_runs_on_exit(services.run_tracker, run_grace_seconds(environ))
+    finish_runs_on_exit(runs, run_grace_seconds(environ))
     return create_app(services)
 
 

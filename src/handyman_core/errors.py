@@ -34,6 +34,10 @@ class NotFound(HandymanError):
         self.fields = dict(fields or {})
 
 
+class Forbidden(HandymanError):
+    """The caller may not see or change this (another user's run without the admin token)."""
+
+
 class Conflict(HandymanError):
     """The request is valid but the current state forbids it (split into a user with progress).
     `fields`, when given, names each entry of the request the state refuses."""

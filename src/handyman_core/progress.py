@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from attrs import field, frozen
 
@@ -48,3 +49,12 @@ class UserProgress:
 
     def is_empty(self) -> bool:
         return not (self.courses or self.chapters or self.tasks or self.projects)
+
+
+class ChapterView(NamedTuple):
+    """What a chapter page needs of one user: both statuses (None = no row) and the chapter's
+    task rows."""
+
+    course: Status | None
+    chapter: Status | None
+    tasks: dict[TaskId, ItemProgress]

@@ -180,6 +180,35 @@ class RunRecord:
         return self.status in ACTIVE_STATUSES and self.heartbeat_at < now - stale_after
 
 
+@frozen
+class RunFilter:
+    """Which runs a listing shows; None matches anything."""
+
+    owner: int | None = None
+    status: RunStatus | None = None
+    language: Language | None = None
+    kind: RunKind | None = None
+
+
+@frozen
+class RunPage:
+    runs: list[RunRecord]
+    total: int
+    """How many runs match the filter, whatever the page."""
+
+
+@frozen
+class PulseAnswer:
+    """What the run log says about a run its worker is supervising."""
+
+    status: RunStatus
+    stop_requested: bool
+
+    @property
+    def should_stop(self) -> bool:
+        return self.stop_requested or self.status.terminal
+
+
 RUN_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 

@@ -1,12 +1,14 @@
 """What a code run is asked to do and what it answered, independent of where it runs.
 
 `Runner` is the port; the local bubblewrap sandbox and the remote watchman client implement it.
+A runner that can hand back a run while it goes on (the local sandbox) is also a
+`StartableRunner`, and its runs are `RunControl`s: read while running, stopped on request.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from attrs import frozen
 
@@ -131,3 +133,31 @@ class Runner(Protocol):
     """Executes a request and returns a verdict, or raises RunnerUnavailable (no verdict)."""
 
     def run(self, request: RunRequest) -> RunResult: ...
+
+
+class RunControl(Protocol):
+    """A run in progress (`handyman_runner.local.RunHandle` is one); thread-safe."""
+
+    def wait(self, timeout: float | None = None) -> RunResult:
+        """The result (or the runner's exception); TimeoutError if still going after `timeout`."""
+        ...
+
+    def stop(self) -> None: ...
+
+    def output_so_far(self) -> str: ...
+
+    @property
+    def done(self) -> bool: ...
+
+    @property
+    def stopped(self) -> bool:
+        """True if `stop` ended the run (rather than the run ending by itself)."""
+        ...
+
+
+@runtime_checkable
+class StartableRunner(Protocol):
+    """Starts a run and returns at once; raises what the runner refuses with (busy, unavailable
+    language, invalid request)."""
+
+    def start(self, request: RunRequest) -> RunControl: ...

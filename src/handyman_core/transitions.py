@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from attrs import frozen
 
+from handyman_core.ids import ChapterId
 from handyman_core.status import Status
 
 _VALID_TARGETS: Mapping[str, frozenset[str]] = {
@@ -51,6 +52,15 @@ class NotAllCompleted:
 
 
 Decision = Apply | NoAction | Refused | NotAllCompleted
+
+
+@frozen
+class ChapterUpdate:
+    """The decision on a chapter status change and the chapter the answer names: the requested
+    one, except for `NoAction`, which sends the user to the first chapter still to do."""
+
+    decision: Decision
+    chapter_id: ChapterId
 
 
 def is_new_status_valid(current: str, new: str) -> bool:

@@ -33,7 +33,7 @@ from handyman_http.endpoints.practice import GetPractice, HandlePracticeCode
 from handyman_http.endpoints.runs import RUNS_PATH, Run, Runs, StopRun
 from handyman_http.endpoints.service import Health, OpenApi
 from handyman_http.endpoints.tasks import GetTask, RunTask, SaveTask
-from handyman_http.metrics import LatencyMiddleware, MetricsResource
+from handyman_http.metrics import MetricsMiddleware, MetricsResource
 from handyman_http.request_id import RequestIdMiddleware
 from handyman_http.services import Services
 
@@ -74,7 +74,7 @@ JSON_HANDLER = falcon.media.JSONHandler(
 def create_app(services: Services) -> WsgiApp:
     middleware: list[Any] = [
         RequestIdMiddleware(),
-        LatencyMiddleware(),
+        MetricsMiddleware(),
         AccessMiddleware(services.settings),
     ]
     app = WsgiApp(middleware=middleware)
@@ -89,5 +89,10 @@ def create_app(services: Services) -> WsgiApp:
     app.add_route(RUNS_PATH + "/{run_id}/stop", StopRun(services))
     app.add_route("/health", Health(services))
     app.add_route("/openapi.json", OpenApi(services))
-    app.add_route("/metrics", MetricsResource())
+    declared = [
+        counters
+        for resource in LEGACY_ROUTES.values()
+        if (counters := resource.counters) is not None
+    ]
+    app.add_route("/metrics", MetricsResource(declared))
     return app

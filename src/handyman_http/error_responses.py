@@ -14,6 +14,7 @@ from handyman_core.errors import (
     CatalogueInvalid,
     Conflict,
     DependencyUnavailable,
+    Forbidden,
     HandymanError,
     InvalidInput,
     NotFound,
@@ -28,6 +29,7 @@ outages = OutageLog(log)
 _STATUS_OF = {
     InvalidInput: falcon.HTTP_400,
     NotFound: falcon.HTTP_404,
+    Forbidden: falcon.HTTP_403,
     Conflict: falcon.HTTP_409,
     RunnerUnavailable: falcon.HTTP_503,
     DependencyUnavailable: falcon.HTTP_503,

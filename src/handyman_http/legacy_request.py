@@ -1,8 +1,8 @@
 """The request shapes of the original's endpoints and the resolution of their ids.
 
 The original's `ParseOptions` derived chapter and course from `task_id` positionally and never
-checked them; here every id must match the grammar (400 naming the field) and name a live
-catalogue item (404) before anything is read, run or written.
+checked them; here every id must match the grammar (400 naming the field); the use cases then
+check that it names a live catalogue item (404) before anything is read, run or written.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import falcon
 from attrs import define, frozen
 
 from handyman_core import ids
-from handyman_core.catalogue import Catalogue, Chapter, Course, PracticeProject, Task
-from handyman_core.errors import InvalidInput, NotFound
+from handyman_core.errors import InvalidInput
+from handyman_core.solution import decode_submitted_code
 
 
 @define
@@ -78,36 +78,6 @@ def require_target(options: Options, wanted: str) -> Target:
     return target
 
 
-def live_course(catalogue: Catalogue, course_id: str) -> Course:
-    course = catalogue.course(course_id)
-    if course is None:
-        raise NotFound(f"Unknown course: {course_id}")
-    return course
-
-
-def live_chapter(catalogue: Catalogue, chapter_id: str) -> Chapter:
-    chapter = catalogue.chapter(chapter_id)
-    if chapter is None:
-        raise NotFound(f"Unknown chapter: {chapter_id}")
-    return chapter
-
-
-def live_task(catalogue: Catalogue, task_id: str) -> Task:
-    task = catalogue.task(task_id)
-    if task is None:
-        raise NotFound(f"Unknown task: {task_id}")
-    return task
-
-
-def live_project(
-    catalogue: Catalogue, project_id: str, course_id: str | None = None
-) -> PracticeProject:
-    project = catalogue.project(project_id)
-    if project is None or (course_id is not None and project.course_id != course_id):
-        raise NotFound(f"Unknown practice project: {project_id}")
-    return project
-
-
 def course_target(options: Options) -> Target:
     """Endpoints about a course accept `course_id`, or a chapter or task id inside it."""
     return require_target(options, "course_id")
@@ -115,6 +85,11 @@ def course_target(options: Options) -> Target:
 
 def chapter_or_course_target(options: Options) -> Target:
     return require_target(options, "chapter_id")
+
+
+def submitted_code(options: Options) -> str:
+    """`solution_text`: base64 of the learner's code, decoded and normalised."""
+    return decode_submitted_code(options.solution_text)
 
 
 def required_status(options: Options) -> str:

@@ -3,48 +3,76 @@ request-latency histograms.
 
 prometheus_client appends `_total` to every counter, but the original's counters are named
 `handyman_run_task_ok` and so on; dashboards query those names, so `LegacyNamesCollector`
-re-exposes our counters' values under the original names (typed `untyped`, since the text
-format would otherwise append `_total` to the declared family name). Works with gunicorn's
+re-exposes our counters' values under the original names (typed `untyped`, since the text format
+would otherwise append `_total` to the declared family name). Each resource declares its names
+(`LegacyCounters`); one middleware counts them from the response status and the domain events the
+resource emits. Works with gunicorn's
 several workers through prometheus_client's multiprocess mode when PROMETHEUS_MULTIPROC_DIR is set.
 """
 
 from __future__ import annotations
 
+import enum
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 import falcon
+from attrs import field, frozen
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
-LEGACY_COUNTERS: dict[str, tuple[str, ...]] = {
-    "run_task": ("total", "ok", "errors_client", "errors_server"),
-    "run_practice": ("total", "ok", "errors_client", "errors_server"),
-    "run_code": ("total", "ok", "errors_client", "errors_server"),
-    "get_courses": ("total", "anonym", "authorized", "err_client", "err_server"),
-    "update_course_progress": (
-        "total",
-        "err_server",
-        "err_status",
-        "err_client",
-        "ok",
-        "ok_completed",
-        "no_action",
-    ),
-    "update_chapter_progress": (
-        "total",
-        "no_action",
-        "err_server",
-        "err_status",
-        "err_client",
-        "ok",
-        "ok_completed",
-    ),
-    "get_chapter": ("total", "anonymous", "err_server", "err_client", "ok"),
+
+class Event(enum.StrEnum):
+    """What a resource reports of a request beyond its status code; each resource names these
+    events as the original did (`LegacyCounters.events`)."""
+
+    OK = "ok"
+    """The request did what it was asked (for progress updates: a status was written)."""
+    OK_COMPLETED = "ok_completed"
+    """A progress update wrote `completed`."""
+    NO_ACTION = "no_action"
+    REFUSED = "refused"
+    """A progress update the transition table (or completion) refused."""
+    ANONYMOUS = "anonymous"
+    SIGNED_IN = "signed_in"
+
+
+@frozen
+class LegacyCounters:
+    """A resource's counters under the original's names, `handyman_<endpoint>_<name>`: the
+    middleware counts every request, client errors (4xx) and server errors (5xx); the resource
+    emits its events (`emit`)."""
+
+    endpoint: str
+    client_errors: str = "err_client"
+    server_errors: str = "err_server"
+    events: Mapping[Event, str] = field(factory=dict)
+    total: str = "total"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.total, self.client_errors, self.server_errors, *self.events.values())
+
+
+RUN_COUNTERS = {Event.OK: "ok"}
+"""The run endpoints' events (with `errors_client` / `errors_server`)."""
+PROGRESS_UPDATE_COUNTERS = {
+    Event.OK: "ok",
+    Event.OK_COMPLETED: "ok_completed",
+    Event.NO_ACTION: "no_action",
+    Event.REFUSED: "err_status",
 }
+
+
+def emit(req: falcon.Request, *events: Event) -> None:
+    """Reports events of this request, counted once the response is known."""
+    emitted: list[Event] = getattr(req.context, "events", [])
+    emitted.extend(events)
+    req.context.events = emitted
+
 
 _EVENTS = Counter(
     "handyman_events",
@@ -59,15 +87,12 @@ REQUEST_LATENCY = Histogram(
 )
 
 
-def count(endpoint: str, *events: str) -> None:
-    """Record events of an endpoint, e.g. count("run_task", "ok")."""
-    for event in events:
-        _EVENTS.labels(endpoint=endpoint, event=event).inc()
-
-
 class LegacyNamesCollector(Collector):
-    def __init__(self, source: CollectorRegistry | Collector) -> None:
+    def __init__(
+        self, source: CollectorRegistry | Collector, declared: Iterable[LegacyCounters]
+    ) -> None:
         self._source = source
+        self._declared = {counters.endpoint: counters.names for counters in declared}
 
     def collect(self) -> Iterator[Metric]:
         values: dict[tuple[str, str], float] = {}
@@ -78,7 +103,7 @@ class LegacyNamesCollector(Collector):
                 if sample.name.endswith("_total"):
                     key = (sample.labels["endpoint"], sample.labels["event"])
                     values[key] = values.get(key, 0.0) + sample.value
-        for endpoint, events in LEGACY_COUNTERS.items():
+        for endpoint, events in self._declared.items():
             for event in events:
                 name = f"handyman_{endpoint}_{event}"
                 metric = Metric(name, f"The original Handyman's {name} counter", "unknown")
@@ -86,7 +111,7 @@ class LegacyNamesCollector(Collector):
                 yield metric
 
 
-def exposition_registry() -> CollectorRegistry:
+def exposition_registry(declared: Iterable[LegacyCounters]) -> CollectorRegistry:
     """What /metrics shows: all workers' metrics in multiprocess mode, else this process's."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -95,7 +120,7 @@ def exposition_registry() -> CollectorRegistry:
     else:
         source = REGISTRY
     registry.register(_Forward(source))
-    registry.register(LegacyNamesCollector(source))
+    registry.register(LegacyNamesCollector(source, declared))
     return registry
 
 
@@ -108,16 +133,17 @@ class _Forward(Collector):
 
 
 class MetricsResource:
-    def __init__(self) -> None:
-        self._registry = exposition_registry()
+    def __init__(self, declared: Iterable[LegacyCounters]) -> None:
+        self._registry = exposition_registry(declared)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.content_type = "text/plain; version=0.0.4; charset=utf-8"
         resp.data = generate_latest(self._registry)
 
 
-class LatencyMiddleware:
-    """Observes every request's duration, labelled by the route template (never the raw path)."""
+class MetricsMiddleware:
+    """Observes every request's duration, labelled by the route template (never the raw path),
+    and counts the requests of resources that declare `counters: LegacyCounters`."""
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.started = time.perf_counter()
@@ -125,6 +151,9 @@ class LatencyMiddleware:
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
+        counters: LegacyCounters | None = getattr(resource, "counters", None)
+        if counters is not None:
+            _count(counters, resp, getattr(req.context, "events", []))
         started: float | None = getattr(req.context, "started", None)
         if started is None:
             return
@@ -132,3 +161,15 @@ class LatencyMiddleware:
         REQUEST_LATENCY.labels(
             endpoint=endpoint, method=req.method, status=str(resp.status)[:3]
         ).observe(time.perf_counter() - started)
+
+
+def _count(counters: LegacyCounters, resp: falcon.Response, events: list[Event]) -> None:
+    names = [counters.total]
+    status = int(str(resp.status)[:3])
+    if 400 <= status < 500:
+        names.append(counters.client_errors)
+    elif status >= 500:
+        names.append(counters.server_errors)
+    names.extend(counters.events[event] for event in events if event in counters.events)
+    for name in names:
+        _EVENTS.labels(endpoint=counters.endpoint, event=name).inc()

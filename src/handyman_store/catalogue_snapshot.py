@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from handyman_core.catalogue import Catalogue
+from handyman_core.ports import CatalogueVersion
 from handyman_store import schema
 from handyman_store.catalogue_rows import KINDS, Item, ItemKind
 
@@ -22,13 +23,13 @@ def load_catalogue(connection: Connection) -> Catalogue:
     return Catalogue(**live)
 
 
-def catalogue_version(connection: Connection) -> int:
-    """Grows with every import that changed something; 0 before the first one."""
+def catalogue_version(connection: Connection) -> CatalogueVersion:
+    """Grows with every import that changed something; 0 (and no source) before the first one."""
     state = schema.catalogue_state
-    version: int | None = connection.execute(
-        select(state.c.version).where(state.c.id == 1)
-    ).scalar_one_or_none()
-    return version or 0
+    row = connection.execute(
+        select(state.c.version, state.c.source).where(state.c.id == 1)
+    ).one_or_none()
+    return CatalogueVersion(0, "") if row is None else CatalogueVersion(row.version, row.source)
 
 
 def _live(connection: Connection, kind: ItemKind[Item]) -> tuple[Item, ...]:

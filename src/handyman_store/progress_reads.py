@@ -11,12 +11,11 @@ transaction or on the facade's pooled reading connection.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from sqlalchemy import Connection
 
 from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId, course_of_chapter
-from handyman_core.progress import ItemProgress, UserProgress
+from handyman_core.progress import ChapterView, ItemProgress, UserProgress
 from handyman_core.status import Status
 from handyman_store.driver_sql import Driver, Row, Sql, driver_of
 
@@ -24,15 +23,6 @@ Reader = Connection | Driver
 """What a read runs on: a SQLAlchemy connection (inside its transaction) or a `Driver`."""
 
 COURSE, CHAPTER, TASK, PROJECT = "course", "chapter", "task", "project"
-
-
-class ChapterView(NamedTuple):
-    """What a chapter page needs of one user: both statuses (None = no row) and the chapter's
-    task rows."""
-
-    course: Status | None
-    chapter: Status | None
-    tasks: dict[TaskId, ItemProgress]
 
 
 def _tagged(

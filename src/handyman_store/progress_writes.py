@@ -31,7 +31,6 @@ import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from attrs import frozen
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import sqlite
 
@@ -51,6 +50,7 @@ from handyman_core.run_rules import apply_run, apply_save, course_after_run
 from handyman_core.status import Status
 from handyman_core.transitions import (
     Apply,
+    ChapterUpdate,
     Decision,
     NoAction,
     decide_chapter_update,
@@ -183,15 +183,6 @@ def _sqlite_time() -> Callable[[object], str]:
 
 _SQLITE_TIME = _sqlite_time()
 """SQLAlchemy's DateTime storage on SQLite, so raw inserts read back like its own."""
-
-
-@frozen
-class ChapterUpdate:
-    """The decision on a chapter status change and the chapter the answer names: the requested
-    one, except for `NoAction`, which sends the user to the first chapter still to do."""
-
-    decision: Decision
-    chapter_id: ChapterId
 
 
 def record_task_run(

@@ -12,13 +12,15 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from attrs import frozen
 from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, func, or_, select, true, update
 
 from handyman_core.run_lifecycle import (
     ACTIVE_STATUSES,
     NewRun,
+    PulseAnswer,
     RunEnding,
+    RunFilter,
+    RunPage,
     RunRecord,
     RunStatus,
     StopAnswer,
@@ -35,33 +37,6 @@ NUL_REPLACEMENT = "\ufffd"
 def storable_text(text: str) -> str:
     """PostgreSQL text cannot hold NUL, which a program may well print: it is kept as U+FFFD."""
     return text.replace("\x00", NUL_REPLACEMENT)
-
-
-@frozen
-class RunFilter:
-    owner: int | None = None
-    status: RunStatus | None = None
-    language: Language | None = None
-    kind: RunKind | None = None
-
-
-@frozen
-class RunPage:
-    runs: list[RunRecord]
-    total: int
-    """How many runs match the filter, whatever the page."""
-
-
-@frozen
-class PulseAnswer:
-    """What the database says about a run its worker is supervising."""
-
-    status: RunStatus
-    stop_requested: bool
-
-    @property
-    def should_stop(self) -> bool:
-        return self.stop_requested or self.status.terminal
 
 
 def create_run(engine: Engine, run: NewRun, *, now: datetime) -> None:

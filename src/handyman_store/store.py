@@ -1,33 +1,47 @@
-"""`Store`: the one object the HTTP layer calls for progress, attempts and playgrounds.
+"""`Store`: the one object the use cases reach the database through.
 
-It only binds the engine: reads get a short-lived connection, writes open their own
-transaction in the functions they delegate to, where the rules live.
+It implements the core's store ports (`handyman_core.ports`: progress, playgrounds, catalogue,
+run log, database probe) and only binds the engine: reads get a short-lived connection, writes
+open their own transaction in the functions they delegate to, where the rules live.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import Engine
 
+from handyman_core.catalogue import Catalogue
 from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
-from handyman_core.progress import ItemProgress, UserProgress
+from handyman_core.ports import CatalogueVersion
+from handyman_core.progress import ChapterView, ItemProgress, UserProgress
+from handyman_core.run_lifecycle import (
+    NewRun,
+    PulseAnswer,
+    RunEnding,
+    RunFilter,
+    RunPage,
+    RunRecord,
+    RunStatus,
+    StopAnswer,
+)
 from handyman_core.run_protocol import RunResult
 from handyman_core.status import Status
-from handyman_core.transitions import Decision
+from handyman_core.transitions import ChapterUpdate, Decision
 from handyman_store import (
     attempt_log,
+    catalogue_snapshot,
+    database,
     merge_split,
     playgrounds,
     progress_reads,
     progress_writes,
+    run_log,
 )
 from handyman_store.attempt_log import Attempt
 from handyman_store.database import read_connection
 from handyman_store.driver_sql import read
-from handyman_store.progress_reads import ChapterView
-from handyman_store.progress_writes import ChapterUpdate
 
 
 class Store:
@@ -156,3 +170,67 @@ class Store:
     def playground_code(self, playground_id: str) -> str | None:
         with read_connection(self.engine) as connection:
             return playgrounds.playground_code(connection, playground_id)
+
+    # --- the catalogue ------------------------------------------------------------------
+
+    def catalogue_version(self) -> CatalogueVersion:
+        with read_connection(self.engine) as connection:
+            return catalogue_snapshot.catalogue_version(connection)
+
+    def load_catalogue(self) -> Catalogue:
+        with read_connection(self.engine) as connection:
+            return catalogue_snapshot.load_catalogue(connection)
+
+    # --- the run log --------------------------------------------------------------------
+
+    def create_run(self, run: NewRun, *, now: datetime) -> None:
+        run_log.create_run(self.engine, run, now=now)
+
+    def mark_running(self, run_id: str, *, now: datetime) -> bool:
+        return run_log.mark_running(self.engine, run_id, now=now)
+
+    def finish_run(self, run_id: str, ending: RunEnding, *, now: datetime) -> bool:
+        return run_log.finish_run(self.engine, run_id, ending, now=now)
+
+    def record_pulse(
+        self, run_ids: Collection[str], outputs: Mapping[str, str], *, now: datetime
+    ) -> dict[str, PulseAnswer]:
+        return run_log.record_pulse(self.engine, run_ids, outputs, now=now)
+
+    def request_stop(
+        self, run_id: str, *, now: datetime, reason: str
+    ) -> tuple[StopAnswer, RunStatus] | None:
+        return run_log.request_stop(self.engine, run_id, now=now, reason=reason)
+
+    def fail_orphaned(
+        self,
+        *,
+        heartbeat_before: datetime | None = None,
+        host_ids: Collection[str] = (),
+        reason: str,
+        now: datetime,
+    ) -> int:
+        return run_log.fail_orphaned(
+            self.engine,
+            heartbeat_before=heartbeat_before,
+            host_ids=host_ids,
+            reason=reason,
+            now=now,
+        )
+
+    def active_host_ids(self, host_prefix: str) -> set[str]:
+        with read_connection(self.engine) as connection:
+            return run_log.active_host_ids(connection, host_prefix)
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        with read_connection(self.engine) as connection:
+            return run_log.get_run(connection, run_id)
+
+    def list_runs(self, where: RunFilter, *, offset: int, limit: int) -> RunPage:
+        with read_connection(self.engine) as connection:
+            return run_log.list_runs(connection, where, offset=offset, limit=limit)
+
+    # --- health -------------------------------------------------------------------------
+
+    def check_database(self) -> None:
+        database.check(self.engine)

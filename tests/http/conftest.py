@@ -16,14 +16,13 @@ from attrs import define, field, frozen
 from falcon import testing
 from sqlalchemy import Engine, MetaData, select
 
+from handyman_cli.composition import build_services
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.ids import ChapterId, CourseId, ExampleId, ProjectId, TaskId
 from handyman_core.run_protocol import RunRequest, RunResult, Verdict
 from handyman_http.app import create_app
-from handyman_http.catalogue_cache import CatalogueCache
-from handyman_http.run_tracking import RunTracker
-from handyman_http.services import Services
 from handyman_http.settings import Settings
+from handyman_service.run_tracking import RunTracker
 from handyman_store.catalogue_import import import_catalogue
 from handyman_store.course_folder import read_course_folder
 from handyman_store.database import DatabaseUrl, create_engine
@@ -135,16 +134,19 @@ class Api:
 def build_api(engine: Engine, settings: Settings | None = None) -> Api:
     import_catalogue(engine, read_course_folder(EXAMPLE_COURSES), str(EXAMPLE_COURSES))
     runner = ScriptedRunner()
-    store = Store(engine)
-    services = Services(
-        settings=settings or Settings(admin_token=ADMIN_TOKEN),
-        store=store,
-        catalogue=CatalogueCache(engine, refresh_seconds=0.0),
-        runner=runner,
+    services = build_services(
+        engine,
+        settings or Settings(admin_token=ADMIN_TOKEN),
+        runner,
         clock=lambda: FIXED_NOW,
+        catalogue_refresh_seconds=0.0,
     )
     return Api(
-        testing.TestClient(create_app(services)), runner, engine, store, services.run_tracker
+        testing.TestClient(create_app(services)),
+        runner,
+        engine,
+        Store(engine),
+        services.context.runs,
     )
 
 

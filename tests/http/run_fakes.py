@@ -13,13 +13,15 @@ from attrs import define, field
 from falcon import testing
 from sqlalchemy import Engine
 
+from handyman_cli.composition import build_services
+from handyman_core.ports import RunLog
 from handyman_core.run_protocol import Runner, RunRequest, RunResult, Verdict
 from handyman_http.app import create_app
-from handyman_http.catalogue_cache import CatalogueCache
-from handyman_http.run_tracking import RunTracker
-from handyman_http.services import Services, utc_now
+from handyman_http.services import Services
 from handyman_http.settings import Settings
-from handyman_store.store import Store
+from handyman_service.context import Clock as ClockFunction
+from handyman_service.context import utc_now
+from handyman_service.run_tracking import RunTracker
 from tests.http.conftest import ADMIN_TOKEN
 
 WAIT_SECONDS = 5.0
@@ -216,16 +218,18 @@ def build_worker(
     settings: Settings | None = None,
     **tracker_options: Any,
 ) -> Worker:
-    tracker = RunTracker(engine, runner, clock, host_id=host_id, **tracker_options)
-    services = Services(
-        settings=settings or Settings(admin_token=ADMIN_TOKEN),
-        store=Store(engine),
-        catalogue=CatalogueCache(engine, refresh_seconds=0.0),
-        runner=runner,
+    def tracker(log: RunLog, runner: Runner | None, clock: ClockFunction) -> RunTracker:
+        return RunTracker(log, runner, clock, host_id=host_id, **tracker_options)
+
+    services = build_services(
+        engine,
+        settings or Settings(admin_token=ADMIN_TOKEN),
+        runner,
         clock=clock,
+        catalogue_refresh_seconds=0.0,
         run_tracker=tracker,
     )
-    return Worker(testing.TestClient(create_app(services)), tracker, services)
+    return Worker(testing.TestClient(create_app(services)), services.context.runs, services)
 
 
 SCRIPT = {"language": "bash", "source": "echo hi"}

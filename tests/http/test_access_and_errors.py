@@ -8,9 +8,8 @@ from collections.abc import Callable
 
 from falcon import testing
 
+from handyman_cli.composition import build_services
 from handyman_http.app import create_app
-from handyman_http.catalogue_cache import CatalogueCache
-from handyman_http.services import Services
 from handyman_http.settings import Settings
 from tests.http.conftest import ADMIN_TOKEN, COURSE, TASK, Api, database_rows, encoded
 
@@ -186,11 +185,8 @@ def test_a_body_in_another_media_type_is_a_client_error(api: Api) -> None:
 
 
 def test_without_a_runner_configured_runs_answer_503_and_record_nothing(api: Api) -> None:
-    services = Services(
-        settings=Settings(admin_token=ADMIN_TOKEN),
-        store=api.store,
-        catalogue=CatalogueCache(api.engine, refresh_seconds=0.0),
-        runner=None,
+    services = build_services(
+        api.engine, Settings(admin_token=ADMIN_TOKEN), None, catalogue_refresh_seconds=0.0
     )
     client = testing.TestClient(create_app(services))
     before = database_rows(api.engine)

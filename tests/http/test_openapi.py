@@ -22,14 +22,12 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy import Engine
 
+from handyman_cli.composition import build_services
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import RunResult, Verdict
 from handyman_http.app import LEGACY_ROUTES, create_app
-from handyman_http.catalogue_cache import CatalogueCache
 from handyman_http.openapi import openapi_document
-from handyman_http.services import Services
 from handyman_http.settings import Settings
-from handyman_store.store import Store
 from tests.conftest import PROJECT_ROOT
 from tests.http.conftest import ADMIN_TOKEN, Api, Slow, build_api
 
@@ -589,7 +587,7 @@ def test_a_busy_runner_answer_carries_the_documented_retry_after(api: Api) -> No
 
 def test_health_answers_the_documented_503_when_the_database_is_gone(tmp_path: Path) -> None:
     engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path / 'missing' / 'handyman.sqlite3'}")
-    services = Services(settings=Settings(), store=Store(engine), catalogue=CatalogueCache(engine))
+    services = build_services(engine, Settings(), None)
     result = testing.TestClient(create_app(services)).simulate_get("/health")
     assert result.status_code == 503
     assert_documented(result, "/health", "get")

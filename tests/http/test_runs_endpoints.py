@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_lifecycle import INTERRUPTED, STOPPED_AT_SHUTDOWN, NewRun
 from handyman_core.run_protocol import Language, RunKind, RunLimits, RunResult, Verdict
-from handyman_http.run_tracking import default_host_id
+from handyman_service.run_tracking import default_host_id
 from handyman_store import run_log
 from handyman_store.database import DatabaseUrl, create_engine
 from tests.http.conftest import COURSE, PROJECT, TASK, Api, encoded

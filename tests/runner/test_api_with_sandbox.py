@@ -14,15 +14,13 @@ from pathlib import Path
 import pytest
 from falcon import testing
 
+from handyman_cli.composition import build_services
 from handyman_http.app import create_app
-from handyman_http.catalogue_cache import CatalogueCache
-from handyman_http.services import Services
 from handyman_http.settings import Settings
 from handyman_store.catalogue_import import import_catalogue
 from handyman_store.course_folder import read_course_folder
 from handyman_store.database import DatabaseUrl, create_engine
 from handyman_store.migrate import upgrade
-from handyman_store.store import Store
 from tests.conftest import EXAMPLE_COURSES, PROJECT_ROOT
 from tests.runner.sandbox_support import sandbox_runner
 
@@ -44,11 +42,8 @@ def client_for(courses: Path, tmp_path: Path) -> Iterator[testing.TestClient]:
     engine = create_engine(DatabaseUrl.sqlite_file(tmp_path / "handyman.sqlite3"))
     upgrade(engine)
     import_catalogue(engine, read_course_folder(courses), str(courses))
-    services = Services(
-        settings=Settings(),
-        store=Store(engine),
-        catalogue=CatalogueCache(engine, refresh_seconds=0.0),
-        runner=sandbox_runner(tmp_path / "slots"),
+    services = build_services(
+        engine, Settings(), sandbox_runner(tmp_path / "slots"), catalogue_refresh_seconds=0.0
     )
     yield testing.TestClient(create_app(services))
     engine.dispose()

@@ -157,7 +157,7 @@ def _live(engine: Engine) -> Catalogue:
 
 def _version(engine: Engine) -> int:
     with engine.connect() as connection:
-        return catalogue_version(connection)
+        return catalogue_version(connection).version
 
 
 def _database_contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

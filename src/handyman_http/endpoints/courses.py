@@ -7,59 +7,69 @@ from typing import Any
 
 import falcon
 
-from handyman_core.course_statistics import CourseStatistics, course_statistics
+from handyman_core.catalogue import Course
+from handyman_core.course_statistics import CourseStatistics
 from handyman_core.errors import InvalidInput
+from handyman_core.ids import CourseId
 from handyman_core.status import Status, parse_status
 from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import (
     Options,
     course_target,
-    live_course,
+    optional_user,
     required_status,
+    required_user,
 )
-from handyman_http.metrics import count
+from handyman_http.metrics import PROGRESS_UPDATE_COUNTERS, Event, LegacyCounters, emit
+from handyman_http.request_check import RequestCheck
+from handyman_service import courses
 
 _ALL = "all"
+
+
+def _wanted_status(options: Options) -> Status | None:
+    """`all` (or nothing) is every course; unlike the original, `not_started` works and unknown
+    values are a 400."""
+    wanted = options.status or _ALL
+    if wanted == _ALL:
+        return None
+    status = parse_status(wanted)
+    if status is None:
+        *first, last = [_ALL, *(status.value for status in Status)]
+        raise InvalidInput({"status": f"must be {', '.join(first)} or {last}"})
+    return status
+
+
+def _course_id(options: Options) -> CourseId:
+    return course_target(options).course_id
 
 
 class GetCourses(Endpoint):
     """Anonymous: every course by id. A user with status `all` (or none): every course with its
     status, ordered by status text then id, as the original. Any other status filters and omits
-    the status key; unlike the original, `not_started` works and unknown values are a 400."""
+    the status key."""
+
+    counters = LegacyCounters(
+        "get_courses", events={Event.ANONYMOUS: "anonym", Event.SIGNED_IN: "authorized"}
+    )
+
+    def parse(self, req: falcon.Request) -> courses.ListCourses:
+        check = RequestCheck()
+        options = check.take(self.body, req, Options)
+        user_id = check.take(optional_user, req)
+        wanted = check.then(options, _wanted_status)
+        check.done()
+        return courses.ListCourses(user_id.value, wanted.value)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        count("get_courses", "total")
-        try:
-            _, user_id, (wanted,) = self.parse_for_visitor(req, Options, _wanted_status)
-        except InvalidInput:
-            count("get_courses", "err_client")
-            raise
-        catalogue = self.services.catalogue.current()
-        if user_id is None:
-            count("get_courses", "anonym")
-            resp.media = [_course_element(course) for course in catalogue.courses]
-            return
-        count("get_courses", "authorized")
-        statuses = self.services.store.course_statuses(user_id)
-        rows = [(statuses.get(c.id, Status.NOT_STARTED), c) for c in catalogue.courses]
-        if wanted == _ALL:
-            rows.sort(key=lambda row: (row[0].value, row[1].id))
-            resp.media = [_course_element(course, status) for status, course in rows]
-        else:
-            resp.media = [_course_element(course) for status, course in rows if status == wanted]
+        query = self.parse(req)
+        emit(req, Event.ANONYMOUS if query.user_id is None else Event.SIGNED_IN)
+        listing = courses.list_courses(self.context, query)
+        resp.media = [_course_element(entry.course, entry.status) for entry in listing]
 
 
-def _wanted_status(options: Options) -> str:
-    wanted = options.status or _ALL
-    if wanted != _ALL and parse_status(wanted) is None:
-        raise InvalidInput(
-            {"status": "must be all, not_started, in_progress, blocked or completed"}
-        )
-    return wanted
-
-
-def _course_element(course: Any, status: Status | None = None) -> dict[str, Any]:
+def _course_element(course: Course, status: Status | None) -> dict[str, Any]:
     element: dict[str, Any] = {"course_id": course.id, "type": "free"}
     if status is not None:
         element["status"] = status.value
@@ -67,56 +77,59 @@ def _course_element(course: Any, status: Status | None = None) -> dict[str, Any]
     return element
 
 
-class GetCourseInfo(Endpoint):
-    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _, target = self.parse_options(req, course_target)
-        course = live_course(self.services.catalogue.current(), target.course_id)
-        resp.media = {"tags": course.tags}
+class _CourseEndpoint(Endpoint):
+    def parse(self, req: falcon.Request) -> CourseId:
+        """No user is needed, but a `user_id` sent anyway must be well formed."""
+        check = RequestCheck()
+        options = check.take(self.body, req, Options)
+        check.take(optional_user, req)
+        course_id = check.then(options, _course_id)
+        check.done()
+        return course_id.value
 
 
-class GetCourseDescription(Endpoint):
+class GetCourseInfo(_CourseEndpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _, target = self.parse_options(req, course_target)
-        course = live_course(self.services.catalogue.current(), target.course_id)
+        resp.media = {"tags": courses.get_course(self.context, self.parse(req)).tags}
+
+
+class GetCourseDescription(_CourseEndpoint):
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        course = courses.get_course(self.context, self.parse(req))
         resp.media = {"description": course.description}
 
 
 class UpdateCourseProgress(Endpoint):
     """Domain refusals keep HTTP 200 and the original bodies: the site reads them."""
 
+    counters = LegacyCounters("update_course_progress", events=PROGRESS_UPDATE_COUNTERS)
+
+    def parse(self, req: falcon.Request) -> courses.UpdateCourseProgress:
+        check = RequestCheck()
+        options = check.take(self.body, req, Options)
+        user_id = check.take(required_user, req)
+        course_id = check.then(options, _course_id)
+        requested = check.then(options, required_status)
+        check.done()
+        return courses.UpdateCourseProgress(user_id.value, course_id.value, requested.value)
+
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        count("update_course_progress", "total")
-        try:
-            options, user_id, (target, _) = self.parse_for_user(
-                req, Options, course_target, required_status
-            )
-            course = live_course(self.services.catalogue.current(), target.course_id)
-        except InvalidInput:
-            count("update_course_progress", "err_client")
-            raise
-        catalogue = self.services.catalogue.current()
-        chapter_ids = [chapter.id for chapter in catalogue.chapters_of(course.id)]
-        decision = self.services.store.update_course_status(
-            user_id, course.id, options.status, chapter_ids
-        )
-        match decision:
+        match courses.update_course_progress(self.context, self.parse(req)):
             case Apply(status=status):
-                count("update_course_progress", "ok")
-                if status is Status.COMPLETED:
-                    count("update_course_progress", "ok_completed")
+                emit(req, Event.OK, *([Event.OK_COMPLETED] if status is Status.COMPLETED else []))
                 resp.media = {"status": "ok"}
             case NoAction():
-                count("update_course_progress", "no_action")
+                emit(req, Event.NO_ACTION)
                 resp.media = {"status": "no_action"}
             case Refused(current_status=current, new_status=new):
-                count("update_course_progress", "err_status")
+                emit(req, Event.REFUSED)
                 resp.media = {
                     "current_status": current,
                     "error": "Couldn't change status",
                     "new_status": new,
                 }
             case NotAllCompleted():
-                count("update_course_progress", "err_status")
+                emit(req, Event.REFUSED)
                 resp.media = {"error": "Not all materials in course are completed"}
 
 
@@ -135,21 +148,27 @@ def _statistics_element(entry: CourseStatistics) -> dict[str, Any]:
 
 
 class CoursesStats(Endpoint):
+    def parse(self, req: falcon.Request) -> int:
+        check = RequestCheck()
+        check.take(self.body, req, Options)
+        user_id = check.take(required_user, req)
+        check.done()
+        return user_id.value
+
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _, user_id, _ = self.parse_for_user(req, Options)
-        progress = self.services.store.user_progress(user_id, with_solutions=False)
-        entries = course_statistics(self.services.catalogue.current(), progress)
+        entries = courses.statistics_of_courses(self.context, self.parse(req))
         resp.media = [_statistics_element(entry) for entry in entries]
 
 
 class CourseStats(Endpoint):
+    def parse(self, req: falcon.Request) -> courses.CourseStatisticsQuery:
+        check = RequestCheck()
+        options = check.take(self.body, req, Options)
+        user_id = check.take(required_user, req)
+        course_id = check.then(options, _course_id)
+        check.done()
+        return courses.CourseStatisticsQuery(user_id.value, course_id.value)
+
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _, user_id, (target,) = self.parse_for_user(req, Options, course_target)
-        catalogue = self.services.catalogue.current()
-        live_course(catalogue, target.course_id)
-        progress = self.services.store.course_progress(
-            user_id, target.course_id, with_solutions=False
-        )
-        resp.media = [
-            _statistics_element(entry) for entry in course_statistics(catalogue, progress)
-        ]
+        entries = courses.statistics_of_course(self.context, self.parse(req))
+        resp.media = [_statistics_element(entry) for entry in entries]

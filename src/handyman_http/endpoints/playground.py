@@ -6,15 +6,22 @@ import falcon
 from attrs import define
 
 from handyman_core import ids
-from handyman_core.errors import InvalidInput, NotFound, RunnerUnavailable
+from handyman_core.errors import InvalidInput
 from handyman_core.run_protocol import RunRequest
 from handyman_core.solution import decode_submitted_code
-from handyman_core.task_runs import prepare_playground_injection, prepare_playground_run
+from handyman_core.task_runs import prepare_playground_run
 from handyman_core.watchman_protocol import result_body
 from handyman_http.endpoints.base import Endpoint
-from handyman_http.endpoints.tasks import require_verdict, submitted_code
-from handyman_http.legacy_request import Options, task_target
-from handyman_http.metrics import count
+from handyman_http.legacy_request import (
+    Options,
+    optional_user,
+    required_user,
+    submitted_code,
+    task_target,
+)
+from handyman_http.metrics import RUN_COUNTERS, Event, LegacyCounters, emit
+from handyman_http.request_check import RequestCheck
+from handyman_service import playground
 
 
 @define
@@ -58,56 +65,51 @@ class RunCode(Endpoint):
     """Runs a playground project. Unlike the original, the code is kept under `playground_id`
     so that get_playground_code can give it back."""
 
+    counters = LegacyCounters("run_code", "errors_client", "errors_server", events=RUN_COUNTERS)
+
+    def parse(self, req: falcon.Request) -> playground.RunPlayground:
+        check = RequestCheck()
+        posted = check.take(self.body, req, PlaygroundRun)
+        user_id = check.take(optional_user, req)
+        playground_id = check.then(posted, lambda run: _playground_id(run.playground_id))
+        request = check.then(posted, _playground_run)
+        check.done()
+        return playground.RunPlayground(
+            user_id.value, request.value, posted.value.project, playground_id.value or None
+        )
+
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        count("run_code", "total")
-        try:
-            body, user_id, (playground_id, request) = self.parse_for_visitor(
-                req, PlaygroundRun, lambda run: _playground_id(run.playground_id), _playground_run
-            )
-        except InvalidInput:
-            count("run_code", "errors_client")
-            raise
-        if playground_id:
-            self.services.store.save_playground(
-                playground_id,
-                request.language.value,
-                user_id,
-                body.project,
-                now=self.services.clock(),
-            )
-        try:
-            result = require_verdict(
-                self.services.run_tracker.execute(
-                    request, owner=user_id, item_id=playground_id or None
-                )
-            )
-        except RunnerUnavailable:
-            count("run_code", "errors_server")
-            raise
-        count("run_code", "ok")
-        resp.media = result_body(result)
+        resp.media = result_body(playground.run_playground(self.context, self.parse(req)))
+        emit(req, Event.OK)
 
 
 class GetPlaygroundCode(Endpoint):
-    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _, _, (playground_id,) = self.parse_for_visitor(
-            req, PlaygroundQuery, lambda query: _playground_id(query.playground_id, required=True)
+    def parse(self, req: falcon.Request) -> str:
+        check = RequestCheck()
+        query = check.take(self.body, req, PlaygroundQuery)
+        check.take(optional_user, req)
+        playground_id = check.then(
+            query, lambda query: _playground_id(query.playground_id, required=True)
         )
-        code = self.services.store.playground_code(playground_id)
-        if code is None:
-            raise NotFound(f"Unknown playground: {playground_id}")
-        resp.media = {"user_code": code}
+        check.done()
+        return playground_id.value
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = {"user_code": playground.playground_code(self.context, self.parse(req))}
 
 
 class InjectPlaygroundCode(Endpoint):
     """Opens a task or an example in the playground with the learner's code in its wrapper."""
 
+    def parse(self, req: falcon.Request) -> playground.InjectPlaygroundCode:
+        check = RequestCheck()
+        options = check.take(self.body, req, Options)
+        check.take(required_user, req)
+        task_id = check.then(options, task_target)
+        example_id = check.then(options, _example_id)
+        code = check.then(options, submitted_code)
+        check.done()
+        return playground.InjectPlaygroundCode(task_id.value, code.value, example_id.value)
+
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _, _, (task_id, example_id, code) = self.parse_for_user(
-            req, Options, task_target, _example_id, submitted_code
-        )
-        resp.media = {
-            "user_code": prepare_playground_injection(
-                self.services.catalogue.current(), task_id, code, example_id
-            )
-        }
+        resp.media = {"user_code": playground.inject_playground_code(self.context, self.parse(req))}

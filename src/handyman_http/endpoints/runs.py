@@ -2,34 +2,45 @@
 
 Every execution is a run here, the site's (run_task, handle_practice_code, run_code) included.
 A run belongs to the user it was made for; seeing or stopping another user's runs, or runs made
-for nobody, needs the admin token (contract §6). `user_id` names the caller, as on the
-original's endpoints, and is required unless the admin token is presented.
+for nobody, needs the admin token (docs/behaviour.md, "Tracked runs"). `user_id` names the
+caller, as on the original's endpoints, and is required unless the admin token is presented.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import falcon
 from attrs import define, evolve
 
-from handyman_core.errors import Conflict, InvalidInput, NotFound
-from handyman_core.run_lifecycle import RunRecord, RunStatus, StopAnswer, parse_run_id
+from handyman_core.errors import InvalidInput
+from handyman_core.run_lifecycle import RunFilter, RunRecord, RunStatus, parse_run_id
 from handyman_core.run_protocol import Language, RunKind, RunLimits, RunRequest
 from handyman_http.access import is_admin
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import optional_user
-from handyman_store.run_log import RunFilter
+from handyman_http.request_check import RequestCheck
+from handyman_http.settings import Settings
+from handyman_service.runs import (
+    Caller,
+    ListRuns,
+    RunQuery,
+    StartRun,
+    list_runs,
+    start_run,
+    stop_run,
+    visible_run,
+)
+
+E = TypeVar("E", bound=enum.Enum)
 
 RUNS_PATH = "/api/v1/runs"
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 MAX_OFFSET = 10**9
-WAIT_MARGIN_SECONDS = 5.0
-MAX_WAIT_SECONDS = 110.0
-"""A waiting request stays below gunicorn's 120 s worker timeout."""
 MAX_LIMIT_SECONDS = 3600.0
 MAX_LIMIT_COUNT = 2**53
 SECONDS_LIMITS = ("cpu_seconds", "wall_seconds")
@@ -138,7 +149,7 @@ def _integer_param(req: falcon.Request, name: str, default: int, low: int, high:
     return int(value)
 
 
-def _choice_param(req: falcon.Request, name: str, choices: type[Any]) -> Any:
+def _choice_param(req: falcon.Request, name: str, choices: type[E]) -> E | None:
     value = req.get_param(name)
     if value is None or value == "":
         return None
@@ -149,121 +160,84 @@ def _choice_param(req: falcon.Request, name: str, choices: type[Any]) -> Any:
         raise InvalidInput.field(name, f"must be one of {known}") from None
 
 
-class _Collected:
-    """Runs each check, keeping its value or the fields it names as bad, so that one 400
-    reports every problem of the request."""
-
-    def __init__(self) -> None:
-        self.problems: dict[str, str] = {}
-
-    def take(self, check: Any, *args: Any) -> Any:
-        try:
-            return check(*args)
-        except InvalidInput as error:
-            self.problems.update(error.fields)
-            return None
-
-    def raise_any(self) -> None:
-        if self.problems:
-            raise InvalidInput(self.problems)
+def _caller(req: falcon.Request, check: RequestCheck, settings: Settings) -> Caller:
+    """The user the caller acts for (`user_id`), required unless the admin token is presented."""
+    admin = is_admin(req, settings)
+    user_id = check.take(optional_user, req)
+    if user_id.passed and user_id.value is None and not admin:
+        check.problem(
+            "user_id", "is required (query parameter) unless the admin token is presented"
+        )
+    return Caller(user_id.value if user_id.passed else None, admin)
 
 
 class RunsEndpoint(Endpoint):
-    def caller(self, req: falcon.Request, checks: _Collected) -> int | None:
-        """The user the caller acts for; None for the admin acting for nobody."""
-        user_id: int | None = checks.take(optional_user, req)
-        anonymous = user_id is None and "user_id" not in checks.problems
-        if anonymous and not is_admin(req, self.services.settings):
-            checks.problems["user_id"] = (
-                "is required (query parameter) unless the admin token is presented"
-            )
-        return user_id
-
-    def visible_run(self, req: falcon.Request, run_id_text: str) -> RunRecord:
-        checks = _Collected()
-        run_id = checks.take(parse_run_id, run_id_text)
-        caller = self.caller(req, checks)
-        checks.raise_any()
-        record = self.services.run_tracker.get(run_id)
-        if record is None:
-            raise NotFound(f"Unknown run: {run_id}")
-        if not is_admin(req, self.services.settings) and record.owner != caller:
-            raise falcon.HTTPForbidden(
-                description="The admin token is required for runs of other users"
-            )
-        return record
+    def run_query(self, req: falcon.Request, run_id_text: str) -> RunQuery:
+        check = RequestCheck()
+        run_id = check.take(parse_run_id, run_id_text)
+        caller = _caller(req, check, self.settings)
+        check.done()
+        return RunQuery(caller, run_id.value)
 
 
 class Runs(RunsEndpoint):
+    def parse_start(self, req: falcon.Request) -> StartRun:
+        check = RequestCheck()
+        submission = check.take(self.body, req, RunSubmission)
+        caller = _caller(req, check, self.settings)
+        wait = check.take(parse_flag, req, "wait")
+        language = check.then(submission, lambda posted: parse_language(posted.language))
+        limits = check.then(submission, lambda posted: parse_limits(posted.limits))
+        check.done()
+        request = RunRequest(
+            kind=RunKind.SCRIPT,
+            language=language.value,
+            source_run=submission.value.source,
+            stdin=submission.value.stdin,
+            limits=limits.value,
+        )
+        return StartRun(caller, request, wait.value)
+
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Starts a script; with `wait=true`, answers when it has ended (or its wall limit and a
         margin have passed)."""
-        checks = _Collected()
-        submission = checks.take(self.body, req, RunSubmission)
-        owner = self.caller(req, checks)
-        wait = checks.take(parse_flag, req, "wait")
-        language = limits = None
-        if submission is not None:
-            language = checks.take(parse_language, submission.language)
-            limits = checks.take(parse_limits, submission.limits)
-        checks.raise_any()
-        assert language is not None and limits is not None
-        request = RunRequest(
-            kind=RunKind.SCRIPT,
-            language=language,
-            source_run=submission.source,
-            stdin=submission.stdin,
-            limits=limits,
-        )
-        tracker = self.services.run_tracker
-        run_id = tracker.submit(request, owner=owner)
-        if wait:
-            tracker.wait_for(
-                run_id, min(limits.wall_seconds + WAIT_MARGIN_SECONDS, MAX_WAIT_SECONDS)
-            )
-        record = tracker.get(run_id)
-        if record is None:
-            raise NotFound(f"Unknown run: {run_id}")
-        resp.status = falcon.HTTP_200 if wait and record.status.terminal else falcon.HTTP_201
-        resp.location = run_location(run_id)
+        command = self.parse_start(req)
+        record = start_run(self.context, command)
+        ended = command.wait and record.status.terminal
+        resp.status = falcon.HTTP_200 if ended else falcon.HTTP_201
+        resp.location = run_location(record.run_id)
         resp.media = run_json(record)
 
+    def parse_list(self, req: falcon.Request) -> ListRuns:
+        check = RequestCheck()
+        caller = _caller(req, check, self.settings)
+        offset = check.take(_integer_param, req, "offset", 0, 0, MAX_OFFSET)
+        limit = check.take(_integer_param, req, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        status = check.take(_choice_param, req, "status", RunStatus)
+        language = check.take(_choice_param, req, "language", Language)
+        kind = check.take(_choice_param, req, "kind", RunKind)
+        check.done()
+        where = RunFilter(status=status.value, language=language.value, kind=kind.value)
+        return ListRuns(caller, where, offset.value, limit.value)
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        checks = _Collected()
-        owner = self.caller(req, checks)
-        offset = checks.take(_integer_param, req, "offset", 0, 0, MAX_OFFSET)
-        limit = checks.take(_integer_param, req, "limit", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-        status = checks.take(_choice_param, req, "status", RunStatus)
-        language = checks.take(_choice_param, req, "language", Language)
-        kind = checks.take(_choice_param, req, "kind", RunKind)
-        checks.raise_any()
-        page = self.services.run_tracker.list_runs(
-            RunFilter(owner=owner, status=status, language=language, kind=kind),
-            offset=offset,
-            limit=limit,
-        )
+        query = self.parse_list(req)
+        page = list_runs(self.context, query)
         resp.media = {
             "runs": [run_json(record) for record in page.runs],
             "total": page.total,
-            "offset": offset,
-            "limit": limit,
+            "offset": query.offset,
+            "limit": query.limit,
         }
 
 
 class Run(RunsEndpoint):
     def on_get(self, req: falcon.Request, resp: falcon.Response, run_id: str) -> None:
-        resp.media = run_json(self.visible_run(req, run_id))
+        resp.media = run_json(visible_run(self.context, self.run_query(req, run_id)))
 
 
 class StopRun(RunsEndpoint):
     def on_post(self, req: falcon.Request, resp: falcon.Response, run_id: str) -> None:
         """A queued run is stopped at once; a running one within about a second, by the worker
         running it. The answer shows the run as recorded after the request."""
-        record = self.visible_run(req, run_id)
-        answer = self.services.run_tracker.stop(record.run_id)
-        if answer is None:
-            raise NotFound(f"Unknown run: {record.run_id}")
-        current = self.services.run_tracker.get(record.run_id) or record
-        if answer is StopAnswer.ALREADY_ENDED:
-            raise Conflict(f"The run has already ended: {current.status.value}")
-        resp.media = run_json(current)
+        resp.media = run_json(stop_run(self.context, self.run_query(req, run_id)))

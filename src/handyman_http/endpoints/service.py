@@ -7,7 +7,7 @@ import falcon
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.error_responses import report_unavailable
 from handyman_http.openapi import openapi_document
-from handyman_store.database import DatabaseUnavailable, check
+from handyman_service.health import check_health
 
 
 class Health(Endpoint):
@@ -15,10 +15,10 @@ class Health(Endpoint):
     is reported in seconds); when it does not, the body names it as the dependency that is down."""
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        runner = "configured" if self.services.runner is not None else "none"
-        try:
-            check(self.services.store.engine)
-        except DatabaseUnavailable as error:
+        report = check_health(self.context)
+        runner = "configured" if report.runner_configured else "none"
+        error = report.database_failure
+        if error is not None:
             report_unavailable(error)
             resp.status = falcon.HTTP_503
             resp.set_header("Retry-After", str(error.retry_after_seconds))

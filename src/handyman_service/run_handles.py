@@ -1,43 +1,25 @@
 """A run in progress, whatever runner executes it.
 
 The local sandbox starts a run and hands back a handle that can be read and stopped while it
-runs (`LocalSandboxRunner.start`). A runner that can only `run` to the end (the remote client,
-test doubles) is run on a thread of its own behind the same interface; stopping such a run
-abandons it: the remote host goes on to its own time limit, and its answer is ignored.
+runs (`LocalSandboxRunner.start`: a `StartableRunner`). A runner that can only `run` to the end
+(the remote client, test doubles) is run on a thread of its own behind the same interface;
+stopping such a run abandons it: the remote host goes on to its own time limit, and its answer is
+ignored.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Protocol, runtime_checkable
 
 from handyman_core.errors import RunnerUnavailable
-from handyman_core.run_protocol import Runner, RunRequest, RunResult, Verdict
-
-
-class RunControl(Protocol):
-    """What `handyman_runner.local.RunHandle` offers; thread-safe."""
-
-    def wait(self, timeout: float | None = None) -> RunResult:
-        """The result (or the runner's exception); TimeoutError if still going after `timeout`."""
-        ...
-
-    def stop(self) -> None: ...
-
-    def output_so_far(self) -> str: ...
-
-    @property
-    def done(self) -> bool: ...
-
-    @property
-    def stopped(self) -> bool:
-        """True if `stop` ended the run (rather than the run ending by itself)."""
-        ...
-
-
-@runtime_checkable
-class StartableRunner(Protocol):
-    def start(self, request: RunRequest) -> RunControl: ...
+from handyman_core.run_protocol import (
+    RunControl,
+    Runner,
+    RunRequest,
+    RunResult,
+    StartableRunner,
+    Verdict,
+)
 
 
 def start_run(runner: Runner, request: RunRequest) -> RunControl:

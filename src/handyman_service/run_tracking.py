@@ -1,6 +1,7 @@
 """`RunTracker`: every execution goes through it, so every execution is a run on record.
 
-One tracker per worker process. The state of a run lives in the database (`run_log`), never only
+One tracker per worker process. The state of a run lives in the run log (the `RunLog` port: the
+database), never only
 in a worker's memory, so any worker of any host can show a run or ask for it to be stopped. The
 worker that executes a run supervises it with one "pulse" thread for all its runs: every
 `pulse_seconds` (0.5 s by default) it writes each run's output so far and a heartbeat, reads
@@ -35,15 +36,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from attrs import define, field
-from sqlalchemy import Engine
 
 from handyman_core.errors import HandymanError, RunnerUnavailable
+from handyman_core.ports import RunLog
 from handyman_core.run_lifecycle import (
     INTERRUPTED,
     STOPPED_AT_SHUTDOWN,
     STOPPED_ON_REQUEST,
     NewRun,
     RunEnding,
+    RunFilter,
+    RunPage,
     RunRecord,
     RunStatus,
     StopAnswer,
@@ -51,11 +54,8 @@ from handyman_core.run_lifecycle import (
     ending_without_verdict,
     stopped_before_start,
 )
-from handyman_core.run_protocol import Runner, RunRequest, RunResult, Verdict
-from handyman_http.run_handles import RunControl, start_run
-from handyman_store import run_log
-from handyman_store.database import read_connection
-from handyman_store.run_log import RunFilter, RunPage
+from handyman_core.run_protocol import RunControl, Runner, RunRequest, RunResult, Verdict
+from handyman_service.run_handles import start_run
 
 log = logging.getLogger("handyman.runs")
 
@@ -87,7 +87,7 @@ class _ActiveRun:
 class RunTracker:
     def __init__(
         self,
-        engine: Engine,
+        run_log: RunLog,
         runner: Runner | None,
         clock: Callable[[], datetime],
         *,
@@ -97,7 +97,7 @@ class RunTracker:
         max_background_runs: int = DEFAULT_MAX_BACKGROUND_RUNS,
         new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
-        self._engine = engine
+        self._log = run_log
         self._runner = runner
         self._clock = clock
         self.host_id = host_id if host_id is not None else default_host_id()
@@ -114,6 +114,10 @@ class RunTracker:
         self._stop_everything_because: str | None = None
 
     # --- running ------------------------------------------------------------------------
+
+    @property
+    def has_runner(self) -> bool:
+        return self._runner is not None
 
     def execute(self, request: RunRequest, *, owner: int | None, item_id: str | None) -> RunResult:
         """Runs to the end in the calling thread and returns the runner's answer (an internal
@@ -181,9 +185,7 @@ class RunTracker:
         """Asks for a run to be stopped; None when there is no such run. A queued run is stopped
         at once; a running one by its worker within about one pulse (at once if it is this
         worker)."""
-        answered = run_log.request_stop(
-            self._engine, run_id, now=self._clock(), reason=STOPPED_ON_REQUEST
-        )
+        answered = self._log.request_stop(run_id, now=self._clock(), reason=STOPPED_ON_REQUEST)
         if answered is None:
             return None
         answer, _ = answered
@@ -201,16 +203,14 @@ class RunTracker:
         hostname, _, _ = self.host_id.rpartition(":")
         dead: set[str] = set()
         if hostname:
-            with read_connection(self._engine) as connection:
-                candidates = run_log.active_host_ids(connection, hostname + ":")
+            candidates = self._log.active_host_ids(hostname + ":")
             dead = {
                 host_id
                 for host_id in candidates
                 if host_id != self.host_id and not _process_alive(host_id)
             }
         now = self._clock()
-        failed = run_log.fail_orphaned(
-            self._engine,
+        failed = self._log.fail_orphaned(
             heartbeat_before=now - self._stale_after,
             host_ids=dead,
             reason=INTERRUPTED,
@@ -263,7 +263,7 @@ class RunTracker:
             )
         run_id = self._new_run_id()
         run = NewRun(run_id, owner, request.language, request.kind, item_id, self.host_id)
-        run_log.create_run(self._engine, run, now=self._clock())
+        self._log.create_run(run, now=self._clock())
         active = self._register(run_id)
         try:
             handle = start_run(self._runner, request)
@@ -275,7 +275,7 @@ class RunTracker:
             raise
         active.handle = handle
         try:
-            started = run_log.mark_running(self._engine, run_id, now=self._clock())
+            started = self._log.mark_running(run_id, now=self._clock())
         except Exception:
             handle.stop()
             self._give_up(active, stopped_before_start("stopped: the start was not recorded"))
@@ -318,7 +318,7 @@ class RunTracker:
             self._background.release()
 
     def _record_end(self, active: _ActiveRun, ending: RunEnding) -> RunStatus:
-        if run_log.finish_run(self._engine, active.run_id, ending, now=self._clock()):
+        if self._log.finish_run(active.run_id, ending, now=self._clock()):
             return ending.status
         record = self._read(active.run_id)
         return RunStatus.FAILED if record is None else record.status
@@ -371,8 +371,8 @@ class RunTracker:
                 output = active.handle.output_so_far()
                 if output != active.written_output:
                     outputs[active.run_id] = output
-        answers = run_log.record_pulse(
-            self._engine, [active.run_id for active in supervised], outputs, now=self._clock()
+        answers = self._log.record_pulse(
+            [active.run_id for active in supervised], outputs, now=self._clock()
         )
         for active in supervised:
             if active.run_id in outputs:
@@ -387,17 +387,15 @@ class RunTracker:
 
     def _fail_orphaned(self) -> None:
         now = self._clock()
-        run_log.fail_orphaned(
-            self._engine, heartbeat_before=now - self._stale_after, reason=INTERRUPTED, now=now
+        self._log.fail_orphaned(
+            heartbeat_before=now - self._stale_after, reason=INTERRUPTED, now=now
         )
 
     def _read(self, run_id: str) -> RunRecord | None:
-        with read_connection(self._engine) as connection:
-            return run_log.get_run(connection, run_id)
+        return self._log.get_run(run_id)
 
     def _page(self, where: RunFilter, offset: int, limit: int) -> RunPage:
-        with read_connection(self._engine) as connection:
-            return run_log.list_runs(connection, where, offset=offset, limit=limit)
+        return self._log.list_runs(where, offset=offset, limit=limit)
 
 
 def _process_alive(host_id: str) -> bool:

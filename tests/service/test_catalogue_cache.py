@@ -5,9 +5,10 @@ from __future__ import annotations
 import attrs
 from sqlalchemy import Engine
 
-from handyman_http.catalogue_cache import CatalogueCache
+from handyman_service.catalogue_cache import CatalogueCache
 from handyman_store.catalogue_import import import_catalogue
 from handyman_store.course_folder import read_course_folder
+from handyman_store.store import Store
 from tests.conftest import EXAMPLE_COURSES
 
 
@@ -30,7 +31,7 @@ def import_example(engine: Engine, title: str | None = None) -> None:
 def test_a_new_import_is_served_once_the_refresh_interval_has_passed(engine: Engine) -> None:
     import_example(engine)
     clock = Clock()
-    cache = CatalogueCache(engine, refresh_seconds=1.0, monotonic=clock)
+    cache = CatalogueCache(Store(engine), refresh_seconds=1.0, monotonic=clock)
     assert cache.current().courses[0].title != "Renamed"
     import_example(engine, title="Renamed")
     clock.now = 1.5
@@ -40,7 +41,7 @@ def test_a_new_import_is_served_once_the_refresh_interval_has_passed(engine: Eng
 def test_within_the_refresh_interval_the_database_is_not_asked_again(engine: Engine) -> None:
     import_example(engine)
     clock = Clock()
-    cache = CatalogueCache(engine, refresh_seconds=1.0, monotonic=clock)
+    cache = CatalogueCache(Store(engine), refresh_seconds=1.0, monotonic=clock)
     first = cache.current()
     import_example(engine, title="Renamed")
     clock.now = 0.5
@@ -50,7 +51,7 @@ def test_within_the_refresh_interval_the_database_is_not_asked_again(engine: Eng
 def test_an_unchanged_version_keeps_the_same_snapshot(engine: Engine) -> None:
     import_example(engine)
     clock = Clock()
-    cache = CatalogueCache(engine, refresh_seconds=1.0, monotonic=clock)
+    cache = CatalogueCache(Store(engine), refresh_seconds=1.0, monotonic=clock)
     first = cache.current()
     clock.now = 5.0
     assert cache.current() is first
@@ -58,4 +59,4 @@ def test_an_unchanged_version_keeps_the_same_snapshot(engine: Engine) -> None:
 
 def test_the_served_source_is_the_imported_folder(engine: Engine) -> None:
     import_example(engine)
-    assert CatalogueCache(engine).source() == str(EXAMPLE_COURSES)
+    assert CatalogueCache(Store(engine)).source() == str(EXAMPLE_COURSES)

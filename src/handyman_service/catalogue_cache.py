@@ -12,22 +12,18 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Engine, select
-
 from handyman_core.catalogue import Catalogue
-from handyman_store import schema
-from handyman_store.catalogue_snapshot import load_catalogue
-from handyman_store.database import read_connection
+from handyman_core.ports import CatalogueStore
 
 
 class CatalogueCache:
     def __init__(
         self,
-        engine: Engine,
+        store: CatalogueStore,
         refresh_seconds: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._engine = engine
+        self._store = store
         self._refresh_seconds = refresh_seconds
         self._monotonic = monotonic
         self._lock = threading.Lock()
@@ -64,13 +60,12 @@ class CatalogueCache:
         return self._source
 
     def _refresh(self) -> None:
-        state = schema.catalogue_state
-        with read_connection(self._engine) as connection:
-            row = connection.execute(
-                select(state.c.version, state.c.source).where(state.c.id == 1)
-            ).one_or_none()
-            version, source = (row.version, row.source) if row else (0, "")
-            if version != self._version:
-                catalogue = load_catalogue(connection)
-                with self._swap_lock:
-                    self._catalogue, self._version, self._source = catalogue, version, source
+        stored = self._store.catalogue_version()
+        if stored.version != self._version:
+            catalogue = self._store.load_catalogue()
+            with self._swap_lock:
+                self._catalogue, self._version, self._source = (
+                    catalogue,
+                    stored.version,
+                    stored.source,
+                )

@@ -1,0 +1,185 @@
+"""What the use cases (`handyman_service`) need of the store, as protocols over core values.
+
+The code runner's ports (`Runner`, `StartableRunner`, `RunControl`) are in `run_protocol`. The
+store's facade (`handyman_store.store.Store`) implements every protocol here; the service tests
+implement them in memory, and one contract suite holds both to the same behaviour, so a use case
+proven against the fakes behaves the same against the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from attrs import frozen
+
+from handyman_core.catalogue import Catalogue
+from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
+from handyman_core.progress import ChapterView, ItemProgress, UserProgress
+from handyman_core.run_lifecycle import (
+    NewRun,
+    PulseAnswer,
+    RunEnding,
+    RunFilter,
+    RunPage,
+    RunRecord,
+    RunStatus,
+    StopAnswer,
+)
+from handyman_core.run_protocol import RunResult
+from handyman_core.status import Status
+from handyman_core.transitions import ChapterUpdate, Decision
+
+
+class ProgressStore(Protocol):
+    """A user's progress: reads, and writes that each apply a core rule in one transaction under
+    the user's write lock. Writes raise InvalidInput for text no database can store."""
+
+    def course_statuses(self, user_id: int) -> dict[CourseId, Status]: ...
+
+    def course_progress(
+        self, user_id: int, course_id: CourseId, *, with_solutions: bool
+    ) -> UserProgress: ...
+
+    def chapter_progress(self, user_id: int, chapter_id: ChapterId) -> ChapterView: ...
+
+    def user_progress(self, user_id: int, *, with_solutions: bool = True) -> UserProgress: ...
+
+    def task_item(self, user_id: int, task_id: TaskId) -> ItemProgress | None: ...
+
+    def project_item(self, user_id: int, project_id: ProjectId) -> ItemProgress | None: ...
+
+    def record_task_run(
+        self, user_id: int, task_id: TaskId, code: str, result: RunResult, *, now: datetime
+    ) -> ItemProgress:
+        """A run with a verdict: `core.run_rules` applied to the task, chapter and course, plus
+        one attempt-log row."""
+        ...
+
+    def record_project_run(
+        self,
+        user_id: int,
+        project_id: ProjectId,
+        course_id: CourseId,
+        code: str,
+        *,
+        result: RunResult,
+        solved: bool,
+        now: datetime,
+    ) -> ItemProgress: ...
+
+    def save_task(self, user_id: int, task_id: TaskId, code: str) -> ItemProgress: ...
+
+    def save_project(
+        self, user_id: int, project_id: ProjectId, course_id: CourseId, code: str
+    ) -> ItemProgress: ...
+
+    def update_course_status(
+        self,
+        user_id: int,
+        course_id: CourseId,
+        requested: str,
+        live_chapter_ids: Sequence[ChapterId],
+    ) -> Decision: ...
+
+    def update_chapter_status(
+        self,
+        user_id: int,
+        chapter_id: ChapterId,
+        requested: str,
+        *,
+        live_task_ids: Sequence[TaskId],
+        course_chapter_ids_in_order: Sequence[ChapterId],
+    ) -> ChapterUpdate: ...
+
+    def merge_users(self, cur_user_id: int, old_user_id: int) -> None:
+        """`core.merge_rules` over every row of both users; InvalidInput for bad or equal ids."""
+        ...
+
+    def split_users(self, cur_user_id: int, new_user_id: int) -> None:
+        """Conflict, writing nothing, when the new user already has progress."""
+        ...
+
+
+class PlaygroundStore(Protocol):
+    def save_playground(
+        self, playground_id: str, lang_id: str, user_id: int | None, code: str, *, now: datetime
+    ) -> None: ...
+
+    def playground_code(self, playground_id: str) -> str | None: ...
+
+
+@frozen
+class CatalogueVersion:
+    """Grows with every import that changed something (0 before the first); `source` is the
+    folder the catalogue was imported from ("" before any import)."""
+
+    version: int
+    source: str
+
+
+class CatalogueStore(Protocol):
+    def catalogue_version(self) -> CatalogueVersion: ...
+
+    def load_catalogue(self) -> Catalogue:
+        """Every live (non-retired) item."""
+        ...
+
+
+class RunLog(Protocol):
+    """Every run's status and output where every worker of every host sees it. Each status change
+    is conditional on `run_lifecycle.ALLOWED_MOVES`: of two racing writers, one wins and the other
+    changes nothing (its call answers False)."""
+
+    def create_run(self, run: NewRun, *, now: datetime) -> None: ...
+
+    def mark_running(self, run_id: str, *, now: datetime) -> bool:
+        """False when the run is no longer queued (stopped while it waited)."""
+        ...
+
+    def finish_run(self, run_id: str, ending: RunEnding, *, now: datetime) -> bool:
+        """False, writing nothing, when the run had already ended."""
+        ...
+
+    def record_pulse(
+        self, run_ids: Collection[str], outputs: Mapping[str, str], *, now: datetime
+    ) -> dict[str, PulseAnswer]:
+        """The output so far of the runs in `outputs`, a heartbeat for every active run in
+        `run_ids`, and what the log says of each (a run missing from the answer is unknown)."""
+        ...
+
+    def request_stop(
+        self, run_id: str, *, now: datetime, reason: str
+    ) -> tuple[StopAnswer, RunStatus] | None:
+        """None when there is no such run; else how the request was answered and the status
+        it found."""
+        ...
+
+    def fail_orphaned(
+        self,
+        *,
+        heartbeat_before: datetime | None = None,
+        host_ids: Collection[str] = (),
+        reason: str,
+        now: datetime,
+    ) -> int:
+        """Fails the active runs not heard of since `heartbeat_before` and those of the workers
+        `host_ids`; how many."""
+        ...
+
+    def active_host_ids(self, host_prefix: str) -> set[str]:
+        """The workers named with `host_prefix` that have active runs on record."""
+        ...
+
+    def get_run(self, run_id: str) -> RunRecord | None: ...
+
+    def list_runs(self, where: RunFilter, *, offset: int, limit: int) -> RunPage:
+        """Newest first, ties broken by id descending."""
+        ...
+
+
+class DatabaseProbe(Protocol):
+    def check_database(self) -> None:
+        """Raises DependencyUnavailable when the database does not answer in time."""
+        ...

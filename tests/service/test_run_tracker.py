@@ -1,0 +1,111 @@
+"""The run lifecycle (`RunTracker`) over an in-memory run log: what it records for each way a run
+can end, and how it refuses runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from handyman_core.errors import InvalidInput, RunnerUnavailable
+from handyman_core.run_lifecycle import STOPPED_AT_SHUTDOWN, RunFilter, RunStatus, StopAnswer
+from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult, Verdict
+from handyman_service.run_tracking import RunTracker
+from tests.http.conftest import ScriptedRunner
+from tests.http.run_fakes import WAIT_SECONDS, HeldRunner
+from tests.service.conftest import NOW
+from tests.service.fakes import InMemoryStore
+
+SCRIPT = RunRequest(kind=RunKind.SCRIPT, language=Language.BASH, source_run="echo hi")
+
+
+def tracker(runner: object, **options: object) -> tuple[RunTracker, InMemoryStore]:
+    log = InMemoryStore()
+    return RunTracker(log, runner, lambda: NOW, host_id="h:1", **options), log  # type: ignore[arg-type]
+
+
+def only_run_status(log: InMemoryStore) -> RunStatus:
+    (run,) = log.list_runs(RunFilter(), offset=0, limit=10).runs
+    return run.status
+
+
+def test_a_run_with_a_verdict_is_recorded_finished_with_its_output() -> None:
+    runs, log = tracker(ScriptedRunner([RunResult(Verdict.PASSED, user_code_output="hi\n")]))
+    result = runs.execute(SCRIPT, owner=7, item_id=None)
+
+    assert result.user_code_output == "hi\n"
+    (record,) = log.list_runs(RunFilter(), offset=0, limit=10).runs
+    assert (record.status, record.verdict, record.owner) == (RunStatus.FINISHED, Verdict.PASSED, 7)
+
+
+def test_a_runner_without_an_answer_leaves_a_failed_run_and_raises() -> None:
+    runs, log = tracker(ScriptedRunner([RunnerUnavailable("down")]))
+    with pytest.raises(RunnerUnavailable):
+        runs.execute(SCRIPT, owner=7, item_id=None)
+    assert only_run_status(log) is RunStatus.FAILED
+
+
+def test_a_request_the_runner_refuses_at_start_is_failed_and_the_refusal_raised() -> None:
+    runner = HeldRunner(refusal=InvalidInput.field("language", "not here"))
+    runs, log = tracker(runner)
+    with pytest.raises(InvalidInput):
+        runs.submit(SCRIPT, owner=7)
+    assert only_run_status(log) is RunStatus.FAILED
+
+
+def test_a_timeout_verdict_is_recorded_timed_out() -> None:
+    runs, log = tracker(ScriptedRunner([RunResult(Verdict.TIMEOUT)]))
+    runs.execute(SCRIPT, owner=None, item_id=None)
+    assert only_run_status(log) is RunStatus.TIMED_OUT
+
+
+def test_a_submitted_run_goes_on_until_it_ends_and_can_be_waited_for() -> None:
+    runner = HeldRunner()
+    runs, log = tracker(runner)
+    run_id = runs.submit(SCRIPT, owner=7)
+    assert only_run_status(log) is RunStatus.RUNNING
+    assert not runs.wait_for(run_id, 0.05)
+
+    runner.nth_run(0).end()
+    assert runs.wait_for(run_id, WAIT_SECONDS)
+    assert only_run_status(log) is RunStatus.FINISHED
+
+
+def test_stopping_a_run_this_worker_runs_stops_it_at_once() -> None:
+    runner = HeldRunner()
+    runs, log = tracker(runner)
+    run_id = runs.submit(SCRIPT, owner=7)
+
+    assert runs.stop(run_id) is StopAnswer.REQUESTED
+    assert runs.wait_for(run_id, WAIT_SECONDS)
+    assert only_run_status(log) is RunStatus.STOPPED
+
+
+def test_a_worker_refuses_background_runs_beyond_its_bound_with_retry_after() -> None:
+    runner = HeldRunner()
+    runs, _ = tracker(runner, max_background_runs=1)
+    runs.submit(SCRIPT, owner=7)
+    with pytest.raises(RunnerUnavailable) as refused:
+        runs.submit(SCRIPT, owner=7)
+    assert refused.value.retry_after is not None
+    runner.nth_run(0).end()
+    runs.shutdown(WAIT_SECONDS)
+
+
+def test_shutdown_stops_what_still_runs_and_refuses_new_runs() -> None:
+    runner = HeldRunner()
+    runs, log = tracker(runner)
+    runs.submit(SCRIPT, owner=7)
+
+    runs.shutdown(0.05)
+
+    (record,) = log.list_runs(RunFilter(), offset=0, limit=10).runs
+    assert (record.status, record.detail) == (RunStatus.STOPPED, STOPPED_AT_SHUTDOWN)
+    with pytest.raises(RunnerUnavailable):
+        runs.submit(SCRIPT, owner=7)
+
+
+def test_without_a_runner_nothing_is_recorded() -> None:
+    runs, log = tracker(None)
+    assert not runs.has_runner
+    with pytest.raises(RunnerUnavailable):
+        runs.execute(SCRIPT, owner=7, item_id=None)
+    assert log.list_runs(RunFilter(), offset=0, limit=10).total == 0
