@@ -64,7 +64,5 @@ def course_outline(
 
 
 def active_row(outline: list[OutlineRow]) -> OutlineRow | None:
-    """Where the learner should continue: the first row not yet completed and not blocked."""
-    return next(
-        (row for row in outline if row.status in (Status.IN_PROGRESS, Status.NOT_STARTED)), None
-    )
+    """Where the learner should continue: the first row still to do."""
+    return next((row for row in outline if row.status.still_to_do), None)

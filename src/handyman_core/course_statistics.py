@@ -34,7 +34,7 @@ def course_statistics(catalogue: Catalogue, progress: UserProgress) -> list[Cour
     statistics = []
     for course_id, status in sorted(progress.courses.items()):
         course = catalogue.course(course_id)
-        if course is None or status not in (Status.IN_PROGRESS, Status.COMPLETED):
+        if course is None or not status.in_statistics:
             continue
         chapters = catalogue.chapters_of(course_id)
         projects = catalogue.projects_of(course_id)

@@ -63,6 +63,16 @@ class ChapterUpdate:
     chapter_id: ChapterId
 
 
+def requestable_statuses() -> tuple[Status, ...]:
+    """The statuses update_*_progress can ever write, whatever the current one."""
+    currents = ["", *(status.value for status in Status)]
+    return tuple(
+        status
+        for status in Status
+        if any(is_new_status_valid(current, status.value) for current in currents)
+    )
+
+
 def is_new_status_valid(current: str, new: str) -> bool:
     """`current` is "" or "not_started" when there is no row; unknown strings are never valid
     targets, and an unknown current value only allows `blocked`."""
@@ -93,8 +103,7 @@ def no_action_chapter(
     """The chapter a `no_action` answer sends the user to. Callers pass chapters only: unlike
     the original, a practice project is never named (the site would redirect to a broken page)."""
     for chapter_id in chapter_ids_in_order:
-        status = statuses.get(chapter_id, Status.NOT_STARTED)
-        if status in (Status.IN_PROGRESS, Status.NOT_STARTED):
+        if statuses.get(chapter_id, Status.NOT_STARTED).still_to_do:
             return chapter_id
     return requested
 

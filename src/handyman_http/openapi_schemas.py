@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from handyman_core.ids import MAX_ID_LENGTH, MAX_USER_ID
+from handyman_core.status import Status, one_of
+from handyman_core.transitions import requestable_statuses
 
 Schema = dict[str, Any]
 
@@ -64,7 +66,8 @@ def _id(pattern: str, description: str) -> Schema:
 _COURSE = "[a-z][a-z0-9]*"
 _CHAPTER = f"{_COURSE}_chapter_[0-9]{{4}}"
 
-STATUS_VALUES = ("not_started", "in_progress", "blocked", "completed")
+STATUS_VALUES = tuple(status.value for status in Status)
+_REQUESTABLE = one_of([f"`{status.value}`" for status in requestable_statuses()])
 
 PRIMITIVES: dict[str, Schema] = {
     "UserId": {
@@ -214,8 +217,8 @@ REQUESTS: dict[str, Schema] = {
                 "type": "string",
                 "minLength": 1,
                 "description": (
-                    "`in_progress`, `completed` or `blocked`; any other value is refused in "
-                    "the body of a 200 answer, as the original did."
+                    f"{_REQUESTABLE}; any other value is refused in the body of a 200 answer, "
+                    "as the original did."
                 ),
             }
         },
@@ -227,7 +230,7 @@ REQUESTS: dict[str, Schema] = {
             "status": {
                 "type": "string",
                 "minLength": 1,
-                "description": "`in_progress`, `completed` or `blocked` (others are refused).",
+                "description": f"{_REQUESTABLE} (others are refused).",
             }
         },
     },
@@ -542,7 +545,10 @@ RESPONSES: dict[str, Schema] = {
             "finished_tasks": _COUNT,
             "total_projects": _COUNT,
             "finished_projects": _COUNT,
-            "status": {"type": "string", "enum": ["in_progress", "completed"]},
+            "status": {
+                "type": "string",
+                "enum": [status.value for status in Status if status.in_statistics],
+            },
         }
     ),
     "RunResult": closed_object(

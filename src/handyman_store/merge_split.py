@@ -7,6 +7,8 @@ Unlike the original, no row is read into Python and practice projects are merged
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -24,7 +26,7 @@ from sqlalchemy import (
 
 from handyman_core.errors import Conflict
 from handyman_core.merge_rules import check_merge_ids, check_split_ids
-from handyman_core.status import Status
+from handyman_core.status import Status, StatusLike, stored_statuses
 from handyman_store.database import user_write_lock
 from handyman_store.schema import attempts, chapter_progress, course_progress, task_progress
 from handyman_store.schema import practice_progress as project_progress
@@ -63,7 +65,7 @@ def _fold_rows(connection: Connection, table: Table, cur: int, old: int) -> None
     statement = _copy_rows(connection, table, old, cur)
     target, incoming = table.c, statement.excluded
     merged: dict[str, ColumnElement[object]] = {
-        "status": _merged_status(target.status, incoming.status)
+        "status": merged_status(target.status, incoming.status)
     }
     if table in _ITEM_TABLES:
         merged["attempts_count"] = target.attempts_count + incoming.attempts_count
@@ -88,12 +90,18 @@ def _copy_rows(connection: Connection, table: Table, source: int, target: int) -
     )
 
 
-def _merged_status(cur: ColumnElement[object], old: ColumnElement[object]) -> ColumnElement[object]:
-    """completed > blocked > in_progress (both rows exist, so neither is not_started)."""
+def merged_status(
+    cur: ColumnElement[object],
+    old: ColumnElement[object],
+    statuses: Iterable[StatusLike] = Status,
+) -> ColumnElement[object]:
+    """The higher-ranked of two stored statuses (`Status.rank`; both rows exist, so neither is
+    not_started): a WHEN per stored status from the highest down, the lowest as ELSE."""
+    ranked = list(reversed(stored_statuses(statuses)))
+    higher, last = ranked[:-1], ranked[-1]
     return case(
-        (or_(cur == Status.COMPLETED.value, old == Status.COMPLETED.value), Status.COMPLETED.value),
-        (or_(cur == Status.BLOCKED.value, old == Status.BLOCKED.value), Status.BLOCKED.value),
-        else_=Status.IN_PROGRESS.value,
+        *((or_(cur == status.value, old == status.value), status.value) for status in higher),
+        else_=last.value,
     )
 
 

@@ -8,6 +8,8 @@ Catalogue rows are never deleted: items gone from the folder are marked retired.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -25,7 +27,9 @@ from sqlalchemy import (
     text,
 )
 
+from handyman_core.run_lifecycle import RunStatus
 from handyman_core.segment_history import Operation
+from handyman_core.status import Status, StatusLike, stored_statuses
 
 metadata = MetaData(
     naming_convention={
@@ -39,7 +43,14 @@ metadata = MetaData(
 
 ID = String(128)
 STATUS = String(16)
-STORED_STATUS_CHECK = "status IN ('in_progress', 'blocked', 'completed')"
+
+
+def stored_status_check(statuses: Iterable[StatusLike] = Status) -> str:
+    """The CHECK of every progress table's status column: the statuses a row may hold."""
+    return "status IN (" + ", ".join(f"'{s.value}'" for s in stored_statuses(statuses)) + ")"
+
+
+STORED_STATUS_CHECK = stored_status_check()
 
 
 def _content_columns() -> list[Column[object]]:
@@ -205,7 +216,7 @@ playgrounds = Table(
     Column("last_request_at", DateTime(timezone=True), nullable=False),
 )
 
-RUN_STATUS_CHECK = "status IN ('queued', 'running', 'finished', 'stopped', 'timed_out', 'failed')"
+RUN_STATUS_CHECK = "status IN (" + ", ".join(f"'{status.value}'" for status in RunStatus) + ")"
 
 runs = Table(
     "runs",

@@ -11,7 +11,7 @@ from handyman_core.catalogue import Course
 from handyman_core.course_statistics import CourseStatistics
 from handyman_core.errors import InvalidInput
 from handyman_core.ids import CourseId
-from handyman_core.status import Status, parse_status
+from handyman_core.status import Status, one_of, parse_status
 from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import (
@@ -36,8 +36,7 @@ def _wanted_status(options: Options) -> Status | None:
         return None
     status = parse_status(wanted)
     if status is None:
-        *first, last = [_ALL, *(status.value for status in Status)]
-        raise InvalidInput({"status": f"must be {', '.join(first)} or {last}"})
+        raise InvalidInput({"status": "must be " + one_of([_ALL, *Status])})
     return status
 
 
