@@ -52,7 +52,9 @@ def is_admin(req: falcon.Request, settings: Settings) -> bool:
     )
 
 
-def _admin_refusal(req: falcon.Request, settings: Settings) -> falcon.HTTPForbidden:
+def _admin_refusal(req: falcon.Request, settings: Settings) -> falcon.HTTPError:
+    """403 when the endpoint is disabled or a wrong credential was sent; 401 with a challenge
+    when none was sent and the admin token would open it (RFC 9110: credentials are missing)."""
     if settings.admin_token is None and not settings.admin_networks:
         return falcon.HTTPForbidden(
             description="This endpoint is disabled: neither HANDYMAN_ADMIN_TOKEN nor "
@@ -60,6 +62,11 @@ def _admin_refusal(req: falcon.Request, settings: Settings) -> falcon.HTTPForbid
         )
     if _presents_a_wrong_token(req, settings):
         return falcon.HTTPForbidden(description="The admin token is not valid")
+    if settings.admin_token is not None and _bearer(req) is None:
+        return falcon.HTTPUnauthorized(
+            description="The admin token is required: Authorization: Bearer <token>",
+            challenges=["Bearer"],
+        )
     return falcon.HTTPForbidden(
         description="The admin token is required, or a caller from HANDYMAN_ADMIN_NETWORKS"
     )

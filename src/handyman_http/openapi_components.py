@@ -125,9 +125,10 @@ _INVALID = (
 _UNAUTHORIZED = "HANDYMAN_API_TOKEN is set and the request carries no bearer token."
 _FORBIDDEN_API = "The bearer token is not the API token (nor the admin token)."
 _FORBIDDEN_ADMIN = (
-    "The admin token is missing and the caller is not in HANDYMAN_ADMIN_NETWORKS, or a token "
-    "is sent and wrong (refused from any network), or neither HANDYMAN_ADMIN_TOKEN nor "
-    "HANDYMAN_ADMIN_NETWORKS is set (then the endpoint is disabled)."
+    "A token is sent and is not the admin token (refused from any network), or the admin token "
+    "is missing, the caller is not in HANDYMAN_ADMIN_NETWORKS and HANDYMAN_ADMIN_TOKEN is not "
+    "set, or neither HANDYMAN_ADMIN_TOKEN nor HANDYMAN_ADMIN_NETWORKS is set (then the "
+    "endpoint is disabled)."
 )
 _TOO_LARGE = "The body exceeds the limit (HANDYMAN_BODY_LIMIT, 1 MiB by default)."
 
@@ -154,7 +155,12 @@ RESPONSES: dict[str, Response] = {
         {"Allow": _header_ref("Allow")},
     ),
     "AccountsInvalidRequest": _error(_INVALID + " Equal ids are refused too.", "AccountsFailure"),
-    "AccountsUnauthorized": _error(_UNAUTHORIZED, "AccountsFailure", _CHALLENGE),
+    "AccountsUnauthorized": _error(
+        "No bearer token was sent, and the caller is not on an admin network (or "
+        "HANDYMAN_API_TOKEN is set and no token was sent).",
+        "AccountsFailure",
+        _CHALLENGE,
+    ),
     "AccountsForbidden": _error(_FORBIDDEN_ADMIN, "AccountsFailure"),
     "AccountsPayloadTooLarge": _error(_TOO_LARGE, "AccountsFailure"),
 }

@@ -181,11 +181,12 @@ def test_merge_with_string_ids_is_refused_naming_the_fields(api: Api) -> None:
     assert set(body["fields"]) == {"cur_user_id", "old_user_id"}
 
 
-def test_merge_without_the_admin_token_is_forbidden_and_writes_nothing(api: Api) -> None:
+def test_merge_without_the_admin_token_is_unauthorized_and_writes_nothing(api: Api) -> None:
     solve_task(api, OLD, TASKS[CHAPTER_1][0])
     before = database_rows(api.engine)
     response = api.post("/merge_users", {"cur_user_id": CUR, "old_user_id": OLD})
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
     assert response.json["status"] == -1
     assert "error" in response.json
     assert database_rows(api.engine) == before
@@ -252,7 +253,7 @@ def test_split_into_the_same_user_is_refused(api: Api) -> None:
     assert body["status"] == -1
 
 
-def test_split_without_the_admin_token_is_forbidden(api: Api) -> None:
+def test_split_without_the_admin_token_is_unauthorized(api: Api) -> None:
     response = api.post("/split_users", {"cur_user_id": CUR, "new_user_id": NEW})
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json["status"] == -1

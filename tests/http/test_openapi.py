@@ -398,7 +398,7 @@ EXCHANGES: tuple[Exchange, ...] = (
     # merge_users, split_users
     Exchange("merging accounts", "/merge_users", MERGE, admin=True,
              setup=(start_course(OTHER_USER),), expect=has(status=0)),
-    Exchange("merging without the admin token", "/merge_users", MERGE, status=403,
+    Exchange("merging without the admin token", "/merge_users", MERGE, status=401,
              expect=has(status=-1)),
     Exchange("merging an account into itself", "/merge_users",
              {"cur_user_id": USER, "old_user_id": USER}, admin=True, status=400,

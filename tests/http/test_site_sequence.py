@@ -459,7 +459,7 @@ def test_the_trusted_network_is_the_peer_address_not_a_forwarding_header(tmp_pat
             ("X-Real-IP", "127.0.0.2"),
             ("Forwarded", "for=127.0.0.2"),
         ):
-            assert _merge_from(server.url, "127.0.0.1", {header: value}) == 403, header
+            assert _merge_from(server.url, "127.0.0.1", {header: value}) == 401, header
 
 
 @pytest.mark.parametrize(
