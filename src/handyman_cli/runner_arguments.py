@@ -50,6 +50,12 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
         "--bwrap", metavar="PATH", default=None, help="the bubblewrap program (default: on PATH)"
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--insecure-no-token",
+        action="store_true",
+        help=f"listen beyond loopback without ${RUNNER_TOKEN_VARIABLE}: anyone who reaches the "
+        "port can run code on this host",
+    )
     serve.set_defaults(handler=LazyCommand("handyman_cli.runner_commands", "runner_serve"))
 
 

@@ -42,9 +42,18 @@ def runner_serve(args: argparse.Namespace) -> int:
         return 1
     token = os.environ.get(RUNNER_TOKEN_VARIABLE) or None
     if token is None and not _is_loopback(args.host):
+        if not args.insecure_no_token:
+            print(
+                f"handyman: {args.host} may be reachable from other hosts and "
+                f"${RUNNER_TOKEN_VARIABLE} is not set, so anyone who reaches the port could run "
+                "code here; not starting. Set the token (and give it to the API hosts), listen "
+                "on loopback, or pass --insecure-no-token if a firewall already stands in front",
+                file=sys.stderr,
+            )
+            return 2
         print(
-            f"handyman: warning: {args.host} may be reachable from other hosts and "
-            f"${RUNNER_TOKEN_VARIABLE} is not set; anyone who reaches the port can run code",
+            f"handyman: warning: listening on {args.host} without ${RUNNER_TOKEN_VARIABLE} "
+            "(--insecure-no-token); anyone who reaches the port can run code",
             file=sys.stderr,
         )
     body_limit: int = DEFAULT_BODY_LIMIT if args.body_limit is None else args.body_limit

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from handyman_core.catalogue import Catalogue, Course, Example, PracticeProject, Task, Wrappers
+from handyman_core.command_line import split_command_line
 from handyman_core.errors import InvalidInput, NotFound
 from handyman_core.ids import (
     ChapterId,
@@ -235,6 +236,5 @@ def _catalogue_main_file(tree: ProjectTree, main_file: str) -> str:
 
 
 def _checked_cmd_line_args(cmd_line_args: str) -> str:
-    if "\x00" in cmd_line_args:
-        raise InvalidInput.field("user_cmd_line_args", "must not contain NUL characters")
+    split_command_line(cmd_line_args, "user_cmd_line_args")
     return cmd_line_args

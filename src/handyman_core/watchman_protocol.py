@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from attrs import frozen
 
+from handyman_core.command_line import split_command_line
 from handyman_core.errors import InvalidInput, RunnerUnavailable
 from handyman_core.project_tree import parse_project_tree, render_project_tree
 from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult, Verdict
@@ -165,6 +166,7 @@ def parse_practice_body(body: object) -> RunRequest:
     if kind is None:
         raise InvalidInput.field("action", "must be 'run' or 'test'")
     language = _language(fields.course_id, "course_id")
+    split_command_line(fields.user_cmd_line_args, "user_cmd_line_args")
     tree = parse_project_tree(fields.project_contents, "project_contents")
     if not tree.main_file:
         raise InvalidInput.field("project_contents", "has no file marked is_main_file")

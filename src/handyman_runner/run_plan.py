@@ -16,12 +16,12 @@ answers), and a test stage runs under its language's completion harness when it 
 from __future__ import annotations
 
 import enum
-import shlex
 from pathlib import PurePosixPath
 
 from attrs import frozen
 
 from handyman_core.catalogue import ProjectFile
+from handyman_core.command_line import split_command_line
 from handyman_core.errors import InvalidInput
 from handyman_core.run_protocol import RunLimits, Verdict
 from handyman_runner.bwrap_command import PLAIN, StageView
@@ -155,14 +155,7 @@ def checked_project_path(path: str, field: str) -> str:
 
 
 def command_line_arguments(cmd_line_args: str) -> tuple[str, ...]:
-    try:
-        arguments = tuple(shlex.split(cmd_line_args))
-    except ValueError as error:
-        problem = f"cannot be split into arguments: {error}"
-        raise InvalidInput.field("cmd_line_args", problem) from None
-    if any("\0" in argument for argument in arguments):
-        raise InvalidInput.field("cmd_line_args", "must not contain NUL characters")
-    return arguments
+    return split_command_line(cmd_line_args, "cmd_line_args")
 
 
 def stdin_bytes(text: str) -> bytes | None:

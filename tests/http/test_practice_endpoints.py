@@ -181,6 +181,26 @@ def test_a_run_sends_the_tree_main_file_and_arguments_to_the_runner(api: Api) ->
     assert {file.path for file in request.files} == {"word_count.py", "test_word_count.py"}
 
 
+@pytest.mark.parametrize("args", ["x" * 200_000, "a " * 300, "'unclosed"])
+def test_an_unusable_command_line_is_a_400_naming_it_and_runs_nothing(api: Api, args: str) -> None:
+    before = database_rows(api.engine)
+    response = api.post(
+        "/handle_practice_code",
+        {
+            "project_contents": TREE,
+            "project_id": PROJECT,
+            "course_id": COURSE,
+            "action": "run",
+            "user_cmd_line_args": args,
+        },
+        user_id=USER,
+    )
+    assert response.status_code == 400
+    assert list(response.json["fields"]) == ["user_cmd_line_args"]
+    assert api.runner.requests == []
+    assert database_rows(api.engine) == before
+
+
 def test_a_passing_run_never_completes_the_project(api: Api) -> None:
     practice(api, "run")
     assert project_status(api) == "in_progress"

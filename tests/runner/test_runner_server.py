@@ -491,12 +491,40 @@ def test_runner_serve_requires_the_token_when_one_is_set(
     assert _post(_served_app(), "/check", check_body(TASK)).status_code == 401
 
 
-def test_runner_serve_warns_when_it_listens_beyond_loopback_without_a_token(
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.7", "runner.example"])
+def test_runner_serve_refuses_to_listen_beyond_loopback_without_a_token(
+    serve_command: Callable[..., int], capsys: pytest.CaptureFixture[str], host: str
+) -> None:
+    assert serve_command("--host", host) == 2
+
+    assert FakeGunicorn.started == []
+    assert "HANDYMAN_RUNNER_TOKEN" in capsys.readouterr().err
+
+
+def test_runner_serve_listens_beyond_loopback_with_a_token(
+    serve_command: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(runner_commands.RUNNER_TOKEN_VARIABLE, "s3cret")
+    assert serve_command("--host", "0.0.0.0") == 0
+
+    [server] = FakeGunicorn.started
+    assert server.options["bind"] == "0.0.0.0:8000"
+
+
+def test_runner_serve_listens_beyond_loopback_without_a_token_only_when_told_insecure(
     serve_command: Callable[..., int], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    serve_command("--host", "0.0.0.0")
+    assert serve_command("--host", "0.0.0.0", "--insecure-no-token") == 0
 
-    assert "HANDYMAN_RUNNER_TOKEN" in capsys.readouterr().err
+    assert len(FakeGunicorn.started) == 1
+    assert "--insecure-no-token" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_runner_serve_needs_no_token_on_loopback(
+    serve_command: Callable[..., int], host: str
+) -> None:
+    assert serve_command("--host", host) == 0
 
 
 @pytest.mark.parametrize("arguments", [["--workers", "0"], ["--queue-timeout", "-1"]])
