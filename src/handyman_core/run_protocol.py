@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Protocol, runtime_checkable
 
+import attrs
 from attrs import frozen
 
 from handyman_core.catalogue import ProjectFile
@@ -84,6 +85,20 @@ class RunLimits:
     open_files: int = 256
 
 
+LEARNER_LIMIT_CEILING = RunLimits()
+"""What a learner may ask for at most: the defaults. Only an operator (the admin token) may ask
+for more, up to the runner's configured maxima."""
+
+
+def limits_above(requested: RunLimits, ceiling: RunLimits) -> tuple[str, ...]:
+    """The names of the limits in `requested` that exceed `ceiling`, in field order."""
+    return tuple(
+        name
+        for name in attrs.fields_dict(RunLimits)
+        if getattr(requested, name) > getattr(ceiling, name)
+    )
+
+
 class RunKind(enum.StrEnum):
     TASK = "task"
     """Run stage (source_run) then test stage (source_test), as course wrappers expect."""
@@ -127,6 +142,17 @@ class RunResult:
     @property
     def status_code(self) -> int:
         return self.verdict.status_code
+
+
+@runtime_checkable
+class ReportsResourceIsolation(Protocol):
+    """A runner that can say how it bounds a run's memory, processes and CPU (for /health)."""
+
+    @property
+    def resource_isolation(self) -> str:
+        """Starts with "per run" when a run's processes share their limits, "per process only"
+        when each process has its own (no cgroup could be made)."""
+        ...
 
 
 class Runner(Protocol):

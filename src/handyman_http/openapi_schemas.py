@@ -610,7 +610,14 @@ RESPONSES: dict[str, Schema] = {
             "status": {"type": "string", "const": "ok"},
             "database": {"type": "string", "const": "ok"},
             "runner": {"type": "string", "enum": ["configured", "none"]},
-        }
+            "run_limits": {
+                "type": "string",
+                "description": "How the local sandbox bounds a run: `per run (cgroup ...)`, or "
+                "`per process only ...` with the reason no cgroup could be made. Absent for "
+                "runners that do not say (a remote runner).",
+            },
+        },
+        required=("status", "database", "runner"),
     ),
     "HealthUnavailable": closed_object(
         {

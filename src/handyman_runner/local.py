@@ -4,23 +4,27 @@ ending becomes a verdict: `verdicts`). There is no unsandboxed fallback: if bwra
 too old or cannot build a sandbox here, construction raises `SandboxUnavailable`.
 
 Decisions, and why:
-- **Processes.** RLIMIT_NPROC is not enforced for the host's root user, and the sandbox's uid
-  65534 maps to whoever starts bwrap. So when the service is root, bwrap is started as a
-  dedicated unprivileged host uid (`SandboxConfig.host_uid`, 65530), and the limit holds: a
-  fork bomb stops at `RunLimits.processes`. Since Linux 5.14 the count is kept per user
-  namespace and every sandbox has its own, so a bomb in one sandbox takes nothing from another
-  or from the service. cgroups are not used: whether a pids/memory controller is delegated to
-  the service differs on every host (here v1 hierarchies belong to the machine's manager),
-  and the rlimits need no privilege. The cost: memory is bounded per process (RLIMIT_AS), so a
-  sandbox can hold at most `processes x memory_bytes` plus its tmpfs sizes; run the service in
-  a memory-limited container if that is too much.
+- **Limits per run.** Each stage runs in a cgroup of its own (`run_cgroups`, v2 where the
+  service has a delegated subtree, v1 where the host mounts the controllers): memory (its
+  limit plus its tmpfs sizes; tmpfs, memfd and kernel memory are charged too), processes and a
+  CPU quota are shared by everything the stage runs, its CPU time is counted for the whole
+  stage, and an OOM kill in the group is what `memory_limit` means. The rlimits stay as a
+  second fence per process. Where no cgroup can be made the runner still starts, but logs an
+  error and reports "per process only" (`resource_isolation`, shown by /health); the shipped
+  systemd units then bound the whole service with MemoryMax= and TasksMax=.
+- **Host uids.** RLIMIT_NPROC is not enforced for the host's root user, and the sandbox's uid
+  65534 maps to whoever starts bwrap. So when the service is root, every slot's sandboxes run
+  as a host uid of their own (`SandboxConfig.slot_uid_base` + slot), and per-user kernel
+  quotas (processes, inotify instances and watches, keys) are never shared between runs going
+  at once; the runner's own probes use `SandboxConfig.host_uid`.
 - **Disk.** /work, /tmp and /dev/shm are tmpfs mounts with `--size` (bubblewrap >= 0.8.0), and
   RLIMIT_FSIZE caps each file; the root is read-only. An older bwrap is refused rather than
   falling back to a host directory whose total size nothing caps.
 - **Time.** Every stage has a wall limit (`stage_limits`): the learner's program and tests get
   the request's `wall_seconds`, or less where the language's original image allowed less; a
   build or type-check stage gets the language's own. The run is bounded by their sum.
-  `cpu_seconds` is RLIMIT_CPU, per process.
+  `cpu_seconds` bounds the CPU time of a program stage's processes together (its cgroup), and
+  of each process (RLIMIT_CPU); a build stage's parallel jobs are bounded per process.
 - **Stages.** Each stage gets a fresh sandbox with only the files it runs, so a stage cannot
   leave anything behind for the next, and the program's stages never see the test wrapper;
   what a build stage declares it produces (`Stage.exports`: the compiled program) and, where a
@@ -68,6 +72,12 @@ from handyman_runner.host_slots import HeldSlot, HostSlots
 from handyman_runner.languages.plugin import Discovery, HostProbe
 from handyman_runner.languages.python import MYPY
 from handyman_runner.languages.registry import LanguageTable
+from handyman_runner.run_cgroups import (
+    CGROUP_VARIABLE,
+    CgroupUnavailable,
+    SandboxCgroups,
+    discover_cgroups,
+)
 from handyman_runner.run_output import Channel, RunOutput
 from handyman_runner.run_plan import RunPlan, SandboxFile, Stage
 from handyman_runner.sandbox_config import SandboxConfig, effective_limits
@@ -151,6 +161,7 @@ class LocalSandboxRunner:
         self.config = config if config is not None else SandboxConfig()
         bwrap = _usable_bwrap(self.config.bwrap_path)
         host_ids = (self.config.host_uid, self.config.host_gid) if os.geteuid() == 0 else None
+        cgroups, self.resource_isolation = _sandbox_cgroups(self.config)
         self._launcher = Launcher(
             bwrap=bwrap,
             seccomp_program=sandbox_seccomp_program(),
@@ -158,6 +169,9 @@ class LocalSandboxRunner:
             mounts=Mounts(self.config.work_dir_bytes, self.config.scratch_bytes),
             host_ids=host_ids,
             reaps_namespace_init=become_child_subreaper(),
+            cgroups=cgroups,
+            cpu_cores=self.config.cpu_cores,
+            setpriv=_sandbox_program("setpriv", "util-linux") if host_ids and cgroups else "",
         )
         self._languages = LanguageTable.discover(HostProbe(self.config.toolchain_directory))
         self._slots = HostSlots(self.config.slot_directory, self.config.max_concurrent_runs)
@@ -214,14 +228,22 @@ class LocalSandboxRunner:
         output = RunOutput(limits.output_bytes)
         stop = StopSignal()
         try:
-            return self._execute(plan, limits, output, stop)
+            return self._execute(self._launcher, plan, limits, output, stop)
         finally:
             stop.close()
+
+    def _slot_launcher(self, slot: HeldSlot) -> Launcher:
+        """Each slot's sandboxes run as a host uid of their own (when the service is root)."""
+        if self._launcher.host_ids is None:
+            return self._launcher
+        uid = self.config.slot_uid_base + slot.index
+        return evolve(self._launcher, host_ids=(uid, uid))
 
     def _supervise(self, run: _Run, handle: RunHandle) -> None:
         result = RunResult(Verdict.INTERNAL_ERROR, user_code_output=INTERNAL_ERROR_OUTPUT)
         try:
-            result = self._execute(run.plan, run.limits, run.output, run.stop)
+            launcher = self._slot_launcher(run.slot)
+            result = self._execute(launcher, run.plan, run.limits, run.output, run.stop)
         except Exception:
             log.exception("the sandboxed run failed in the runner itself")
         finally:
@@ -230,12 +252,16 @@ class LocalSandboxRunner:
             handle._finish(result)
 
     def _execute(
-        self, plan: RunPlan, limits: RunLimits, output: RunOutput, stop: StopSignal
+        self,
+        launcher: Launcher,
+        plan: RunPlan,
+        limits: RunLimits,
+        output: RunOutput,
+        stop: StopSignal,
     ) -> RunResult:
         started = time.monotonic()
         if plan.note:
             output.append(Channel.USER_CODE, plan.note.encode())
-        launcher = self._launcher
         if plan.scratch_bytes > launcher.mounts.scratch_bytes:
             launcher = evolve(
                 launcher, mounts=evolve(launcher.mounts, scratch_bytes=plan.scratch_bytes)
@@ -307,6 +333,7 @@ class LocalSandboxRunner:
             stop=stop,
             view=view,
             exports=stage.exports,
+            whole_stage_cpu=not stage.role.compiles,
         )
         completion = stage.completion
         if completion is None:
@@ -396,6 +423,30 @@ def _carried_forward(
         return files
     paths = {file.path for file in produced}
     return [file for file in files if file.path not in paths] + list(produced)
+
+
+def _sandbox_cgroups(config: SandboxConfig) -> tuple[SandboxCgroups | None, str]:
+    """The stages' cgroups, and how runs are limited, for the log and /health. Without a
+    cgroup the runner still works, but says so loudly: memory, processes and CPU are then
+    bounded per process only."""
+    if not config.cgroups:
+        report = "per process only (rlimits): cgroups are turned off in the configuration"
+        log.warning("sandbox limits are %s", report)
+        return None, report
+    try:
+        cgroups = discover_cgroups(config.cgroup_path or os.environ.get(CGROUP_VARIABLE))
+    except CgroupUnavailable as error:
+        report = (
+            f"per process only (rlimits): no cgroup can be created for the sandboxes ({error}); "
+            "a run can hold its memory limit in each of its processes and in tmpfs files; run "
+            "the service with delegated cgroups (systemd: Delegate=yes) or in a unit with "
+            "MemoryMax= and TasksMax="
+        )
+        log.error("SANDBOX LIMITS ARE NOT PER RUN: %s", report)
+        return None, report
+    report = f"per run ({cgroups.description})"
+    log.info("sandbox limits are %s", report)
+    return cgroups, report
 
 
 def _usable_bwrap(configured: str) -> str:

@@ -19,8 +19,15 @@ DEFAULT_TOOLCHAIN_DIRECTORY = "/opt/handyman/toolchains"
 TOOLCHAINS_VARIABLE = "HANDYMAN_TOOLCHAINS"
 
 SANDBOX_HOST_UID = 65_530
-"""Host uid (and gid) the sandboxes run as when the service is root. Debian reserves
-65000-65533 and systemd's dynamic users stop at 65519, so nothing else should own it."""
+"""Host uid (and gid) of the runner's own sandboxes (probes, artefact builds) when the service
+is root. Debian reserves 65000-65533 and systemd's dynamic users stop at 65519, so nothing else
+should own it."""
+
+SLOT_UID_BASE = 65_000
+"""Slot n's sandboxes run as host uid (and gid) SLOT_UID_BASE + n when the service is root:
+per-user kernel quotas (processes, inotify instances and watches, keys, mqueue bytes, user
+namespaces) are counted per host uid, so runs in different slots never share them."""
+MAX_SLOTS = SANDBOX_HOST_UID - SLOT_UID_BASE
 
 LIMIT_FLOOR = RunLimits(
     cpu_seconds=1.0,
@@ -45,7 +52,7 @@ DEFAULT_MAX_LIMITS = RunLimits(
 
 
 def _cpu_count() -> int:
-    return os.cpu_count() or 1
+    return min(os.cpu_count() or 1, MAX_SLOTS)
 
 
 def _default_slot_directory() -> Path:
@@ -65,8 +72,17 @@ class SandboxConfig:
     """Size of the tmpfs holding the program's files (/work)."""
     scratch_bytes: int = field(default=16 * 1024 * 1024, validator=validators.gt(0))
     """Size of each of /tmp and /dev/shm."""
-    max_concurrent_runs: int = field(default=Factory(_cpu_count), validator=validators.gt(0))
+    max_concurrent_runs: int = field(
+        default=Factory(_cpu_count), validator=[validators.gt(0), validators.le(MAX_SLOTS)]
+    )
     """Sandboxes running at once on this host, across every process that shares the slots."""
+    slot_uid_base: int = SLOT_UID_BASE
+    cgroups: bool = True
+    """Give each stage a cgroup of its own (`run_cgroups`) when the host allows it."""
+    cgroup_path: str | None = None
+    """A cgroup v2 directory delegated to the service (HANDYMAN_SANDBOX_CGROUP); None: its own."""
+    cpu_cores: float = field(default=2.0, validator=validators.gt(0))
+    """CPU quota of one stage, in cores (with a cgroup)."""
     slot_directory: Path = field(default=Factory(_default_slot_directory), converter=Path)
     queue_timeout: float = field(default=10.0, validator=validators.ge(0))
     """How long a run waits for a free slot before the runner answers busy."""

@@ -23,6 +23,7 @@ import enum
 import fcntl
 import io
 import json
+import logging
 import os
 import selectors
 import shlex
@@ -32,7 +33,7 @@ import tarfile
 import time
 from collections.abc import Callable, Sequence
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from handyman_core.run_protocol import RunLimits
 from handyman_runner.bwrap_command import (
@@ -45,8 +46,11 @@ from handyman_runner.bwrap_command import (
     bwrap_argv,
 )
 from handyman_runner.completion import HarnessFile
+from handyman_runner.run_cgroups import CgroupLimits, SandboxCgroups, StageCgroup
 from handyman_runner.run_plan import SandboxFile
 from handyman_runner.stop_signal import StopSignal
+
+log = logging.getLogger("handyman.runner.sandbox")
 
 READ_CHUNK = 64 * 1024
 KILL_GRACE_SECONDS = 2.0
@@ -54,19 +58,30 @@ KILL_GRACE_SECONDS = 2.0
 DIAGNOSTICS_BYTES = 4096
 _STATUS_LIMIT = 64 * 1024
 SHELL = "/bin/sh"
+GATE_SCRIPT = 'read -r gate < "/proc/self/fd/$0" && unset PWD && exec "$@"'
+"""Waits for the runner's line on the gate descriptor ($0), then becomes the command."""
+CPU_CHECK_SECONDS = 0.1
+"""How often a stage's CPU time is read from its cgroup."""
 MISSING_EXPORTS = "the build did not leave {paths} behind\n"
 
 
 class StageEnd(enum.Enum):
     EXITED = "exited"
     WALL_LIMIT = "wall_limit"
+    CPU_LIMIT = "cpu_limit"
+    """The stage's processes together used its CPU time (measured by its cgroup)."""
     OUTPUT_LIMIT = "output_limit"
     STOPPED = "stopped"
     SETUP_FAILED = "setup_failed"
 
     @property
     def killed_by_runner(self) -> bool:
-        return self in (StageEnd.WALL_LIMIT, StageEnd.OUTPUT_LIMIT, StageEnd.STOPPED)
+        return self in (
+            StageEnd.WALL_LIMIT,
+            StageEnd.CPU_LIMIT,
+            StageEnd.OUTPUT_LIMIT,
+            StageEnd.STOPPED,
+        )
 
 
 @frozen
@@ -80,6 +95,8 @@ class StageOutcome:
     """The start of the output, for the service's log when the sandbox failed to start."""
     exported: tuple[SandboxFile, ...] = ()
     """The stage's `exports`, when it exited 0 and left every one of them behind."""
+    oom_kills: int | None = None
+    """Processes of the stage the kernel's OOM killer killed; None without a cgroup."""
 
 
 @frozen
@@ -95,6 +112,12 @@ class Launcher:
     """(uid, gid) to start bwrap as, or None to keep the service's own."""
     reaps_namespace_init: bool = False
     """True when this process is a child subreaper, so bwrap's init becomes its child."""
+    cgroups: SandboxCgroups | None = None
+    """Where each stage gets a cgroup of its own; None: rlimits only."""
+    cpu_cores: float = 1.0
+    """The CPU quota of one stage, in cores."""
+    setpriv: str = "setpriv"
+    """util-linux's setpriv, which switches to `host_ids` when a stage starts behind a gate."""
 
 
 def run_stage(
@@ -111,10 +134,73 @@ def run_stage(
     inherited_fds: Sequence[int] = (),
     view: StageView = PLAIN,
     exports: Sequence[str] = (),
+    whole_stage_cpu: bool = True,
 ) -> StageOutcome:
     """`deadline` is on the `time.monotonic` clock; `write_output` returns False at the cap.
     `harness` files are mounted read-only under HARNESS_DIR; `inherited_fds` stay open in the
-    sandbox under their numbers (the caller keeps and closes them)."""
+    sandbox under their numbers (the caller keeps and closes them). With a cgroup, the stage's
+    processes together get `limits.cpu_seconds` when `whole_stage_cpu` (a learner's program),
+    each of them when not (a compiler's parallel jobs)."""
+    cgroup = None
+    if launcher.cgroups is not None:
+        try:
+            cgroup = launcher.cgroups.create(_cgroup_limits(launcher, limits))
+        except OSError as error:
+            return StageOutcome(StageEnd.SETUP_FAILED, diagnostics=f"cannot make a cgroup: {error}")
+    try:
+        outcome = _run_in_sandbox(
+            launcher,
+            cgroup,
+            files=files,
+            command=command,
+            stdin=stdin,
+            limits=limits,
+            deadline=deadline,
+            write_output=write_output,
+            stop=stop,
+            harness=harness,
+            inherited_fds=inherited_fds,
+            view=view,
+            exports=exports,
+            cpu_budget=limits.cpu_seconds if whole_stage_cpu else None,
+        )
+        if cgroup is None or outcome.end is StageEnd.SETUP_FAILED:
+            return outcome
+        return evolve(outcome, cpu_seconds=cgroup.cpu_seconds(), oom_kills=cgroup.oom_kills())
+    finally:
+        if cgroup is not None:
+            cgroup.remove()
+
+
+def _cgroup_limits(launcher: Launcher, limits: RunLimits) -> CgroupLimits:
+    """Memory: the stage's own plus its tmpfs mounts (their pages are charged to the group);
+    processes: the stage's plus bwrap's outer process and its init."""
+    mounts = launcher.mounts
+    tmpfs = mounts.work_dir_bytes + 2 * mounts.scratch_bytes
+    return CgroupLimits(
+        memory_bytes=limits.memory_bytes + tmpfs,
+        processes=limits.processes + 2,
+        cpu_cores=launcher.cpu_cores,
+    )
+
+
+def _run_in_sandbox(
+    launcher: Launcher,
+    cgroup: StageCgroup | None,
+    *,
+    files: Sequence[SandboxFile],
+    command: Sequence[str],
+    stdin: bytes | None,
+    limits: RunLimits,
+    deadline: float,
+    write_output: Callable[[bytes], bool],
+    stop: StopSignal,
+    harness: Sequence[HarnessFile],
+    inherited_fds: Sequence[int],
+    view: StageView,
+    exports: Sequence[str],
+    cpu_budget: float | None,
+) -> StageOutcome:
     fds = _OwnedFds()
     try:
         seccomp_fd = _sealed_memfd("seccomp", launcher.seccomp_program, fds)
@@ -137,11 +223,15 @@ def run_stage(
             command=command if export_fd is None else _exporting(command, exports, export_fd),
             view=view,
         )
-        extra_fds = () if export_fd is None else (export_fd,)
+        extra_fds: tuple[int, ...] = () if export_fd is None else (export_fd,)
+        gate_read, gate_write = fds.pipe() if cgroup is not None else (None, None)
+        if gate_read is not None:
+            extra_fds += (gate_read,)
         try:
             process = _start_bwrap(
                 launcher,
                 argv,
+                gate=gate_read,
                 stdin=subprocess.DEVNULL if stdin_fd is None else stdin_fd,
                 output=output_write,
                 pass_fds=(
@@ -156,7 +246,11 @@ def run_stage(
             return StageOutcome(StageEnd.SETUP_FAILED, diagnostics=f"cannot start bwrap: {error}")
         fds.close(output_write)
         fds.close(status_write)
-        supervision = _Supervision(process, deadline, write_output, stop)
+        if cgroup is not None and gate_write is not None:
+            _attach_and_open(cgroup, process, gate_write, fds)
+        supervision = _Supervision(
+            process, deadline, write_output, stop, cgroup=cgroup, cpu_budget=cpu_budget
+        )
         outcome = supervision.follow(output_read, status_read, launcher.reaps_namespace_init)
         if export_fd is None or outcome.end is not StageEnd.EXITED or outcome.exit_code != 0:
             return outcome
@@ -167,6 +261,18 @@ def run_stage(
         return StageOutcome(StageEnd.EXITED, 0, outcome.cpu_seconds, outcome.diagnostics, exported)
     finally:
         fds.close_all()
+
+
+def _attach_and_open(
+    cgroup: StageCgroup, process: subprocess.Popen[bytes], gate_write: int, fds: _OwnedFds
+) -> None:
+    try:
+        cgroup.attach(process.pid)
+    except OSError:
+        log.exception("cannot move a sandbox into its cgroup; the stage does not run")
+    else:
+        os.write(gate_write, b"go\n")
+    fds.close(gate_write)
 
 
 def _exporting(command: Sequence[str], exports: Sequence[str], fd: int) -> list[str]:
@@ -208,9 +314,32 @@ def _read_exports(
 
 
 def _start_bwrap(
-    launcher: Launcher, argv: list[str], *, stdin: int, output: int, pass_fds: tuple[int, ...]
+    launcher: Launcher,
+    argv: list[str],
+    *,
+    gate: int | None,
+    stdin: int,
+    output: int,
+    pass_fds: tuple[int, ...],
 ) -> subprocess.Popen[bytes]:
+    """With a `gate`, bwrap starts behind a shell that first waits for one line on it, so that
+    the runner can move the process into the stage's cgroup before bwrap forks anything (a
+    process's children stay where they were born); if the runner closes the gate without a
+    line, nothing runs. The shell reads the gate as the service's user, then `setpriv` takes
+    the sandbox's host uid."""
     uid, gid = launcher.host_ids if launcher.host_ids is not None else (None, None)
+    if gate is not None:
+        if uid is not None:
+            ids = [f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
+            argv = [launcher.setpriv, *ids, "--", *argv]
+        argv = [
+            SHELL,
+            "-c",
+            'read -r gate < "/proc/self/fd/$0" && unset PWD && exec "$@"',
+            str(gate),
+            *argv,
+        ]
+        uid = gid = None
     return subprocess.Popen(
         argv,
         stdin=stdin,
@@ -235,11 +364,17 @@ class _Supervision:
         deadline: float,
         write_output: Callable[[bytes], bool],
         stop: StopSignal,
+        *,
+        cgroup: StageCgroup | None = None,
+        cpu_budget: float | None = None,
     ) -> None:
         self._process = process
         self._deadline = deadline
         self._write_output = write_output
         self._stop = stop
+        self._cgroup = cgroup if cpu_budget is not None else None
+        self._cpu_budget = cpu_budget or 0.0
+        self._next_cpu_check = 0.0
         self._end: StageEnd | None = None
         self._namespace_init: int | None = None
         self._namespace_init_pid = 0
@@ -273,11 +408,16 @@ class _Supervision:
                 now = time.monotonic()
                 if self._end is None and now >= self._deadline:
                     self._end_with(StageEnd.WALL_LIMIT)
+                if self._end is None:
+                    self._check_cpu(now)
                 if self._end is not None:
                     give_up_at = give_up_at or now + KILL_GRACE_SECONDS
                     if now >= give_up_at:
                         return
-                timeout = (give_up_at if give_up_at is not None else self._deadline) - now
+                wake_at = give_up_at if give_up_at is not None else self._deadline
+                if self._cgroup is not None and self._end is None:
+                    wake_at = min(wake_at, self._next_cpu_check)
+                timeout = wake_at - now
                 for key, _ in selector.select(max(timeout, 0)):
                     if key.data == "stop":
                         selector.unregister(key.fileobj)
@@ -292,6 +432,18 @@ class _Supervision:
                         self._read_status(chunk)
                     elif self._end is None:
                         self._read_output(chunk)
+
+    def _check_cpu(self, now: float) -> None:
+        """The whole stage's CPU time, from its cgroup, a few times a second."""
+        if self._cgroup is None or now < self._next_cpu_check:
+            return
+        self._next_cpu_check = now + CPU_CHECK_SECONDS
+        try:
+            used = self._cgroup.cpu_seconds()
+        except OSError:
+            return
+        if used >= self._cpu_budget:
+            self._end_with(StageEnd.CPU_LIMIT)
 
     def _read_output(self, chunk: bytes) -> None:
         if len(self._diagnostics) < DIAGNOSTICS_BYTES:

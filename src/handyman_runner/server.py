@@ -20,7 +20,13 @@ from typing import Any
 import falcon
 
 from handyman_core.errors import InvalidInput, RunnerUnavailable
-from handyman_core.run_protocol import Runner, RunRequest, RunResult, Verdict
+from handyman_core.run_protocol import (
+    ReportsResourceIsolation,
+    Runner,
+    RunRequest,
+    RunResult,
+    Verdict,
+)
 from handyman_core.watchman_protocol import (
     CHECK_PATH,
     PLAYGROUND_PATH,
@@ -51,7 +57,7 @@ def create_runner_app(
     app.add_route(CHECK_PATH, _RunEndpoint(runner, parse_check_body, body_limit))
     app.add_route(PLAYGROUND_PATH, _RunEndpoint(runner, parse_playground_body, body_limit))
     app.add_route(PRACTICE_PATH, _RunEndpoint(runner, parse_practice_body, body_limit))
-    app.add_route(HEALTH_PATH, _Health())
+    app.add_route(HEALTH_PATH, _Health(runner))
     app.add_error_handler(Exception, _unexpected)
     app.add_error_handler(falcon.HTTPError, _http_error)
     app.add_error_handler(InvalidInput, _invalid_input)
@@ -80,8 +86,15 @@ class _RunEndpoint:
 
 
 class _Health:
+    def __init__(self, runner: Runner) -> None:
+        self._runner = runner
+
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """`run_limits` says whether a run's processes share their limits (a cgroup per run)
+        or each has its own."""
         resp.media = {"status": "ok"}
+        if isinstance(self._runner, ReportsResourceIsolation):
+            resp.media["run_limits"] = self._runner.resource_isolation
 
 
 class _TokenCheck:

@@ -3,11 +3,15 @@
 The sandbox only knows how a stage ended, so some causes are inferred:
 - CPU: the soft RLIMIT_CPU sends SIGXCPU (exit 152); a program that catches it is SIGKILLed a
   second later, so a SIGKILL (137) after at least the soft limit of CPU time is a timeout too.
-- Memory: RLIMIT_AS makes allocations fail inside the program, which then dies with its own
-  message (Python's `MemoryError`, `Cannot allocate memory`, `std::bad_alloc`, "out of memory").
-  Those messages near the end of a failing stage's output mean MEMORY_LIMIT. A SIGKILL that is
-  not the CPU limit and not the runner's is taken as the kernel's OOM killer (MEMORY_LIMIT),
-  as the original read exit code 137.
+- Memory: with a cgroup (`run_cgroups`), a failing stage in whose group the kernel's OOM killer
+  killed a process ran out of memory: that count decides, not the exit status. RLIMIT_AS also
+  makes allocations fail inside the program, which then dies with its own message (Python's
+  `MemoryError`, `Cannot allocate memory`, `std::bad_alloc`, "out of memory"); those messages
+  near the end of a failing stage's output mean MEMORY_LIMIT too. Without a cgroup, a SIGKILL
+  that is not the CPU limit and not the runner's is taken as the OOM killer, as the original
+  read exit code 137; with one, it is the program's own failure (it killed itself).
+- CPU of the whole stage: with a cgroup the runner ends a stage whose processes together used
+  its CPU time (CPU_LIMIT), a TIMEOUT.
 - Exit codes above 128 are reported as the signal 128 + n, as shells do.
 - Completion: a stage with a completion harness that exited 0 without handing back its nonce
   stopped before its checks finished (`completion`); that is a failed test, not a pass.
@@ -63,13 +67,16 @@ def judge_stage(
         return StageVerdict(Verdict.TESTS_FAILED, 0, None, cut_short=True)
     if code == 0:
         return StageVerdict(None, 0, None)
+    if outcome.oom_kills:
+        return StageVerdict(Verdict.MEMORY_LIMIT, code, received)
     if received == signal.SIGXCPU:
         return StageVerdict(Verdict.TIMEOUT, code, received)
     if received == signal.SIGKILL:
-        used_cpu_limit = outcome.cpu_seconds >= cpu_soft_limit - _CPU_TIME_TOLERANCE_SECONDS
-        return StageVerdict(
-            Verdict.TIMEOUT if used_cpu_limit else Verdict.MEMORY_LIMIT, code, received
-        )
+        if outcome.cpu_seconds >= cpu_soft_limit - _CPU_TIME_TOLERANCE_SECONDS:
+            return StageVerdict(Verdict.TIMEOUT, code, received)
+        if outcome.oom_kills is None:
+            return StageVerdict(Verdict.MEMORY_LIMIT, code, received)
+        return StageVerdict(role.failure, code, received)
     if MEMORY_MESSAGE.search(output_tail[-OUTPUT_TAIL_CHARACTERS:]):
         return StageVerdict(Verdict.MEMORY_LIMIT, code, received)
     return StageVerdict(role.failure, code, received)
@@ -77,6 +84,7 @@ def judge_stage(
 
 _KILLED_VERDICTS = {
     StageEnd.WALL_LIMIT: Verdict.TIMEOUT,
+    StageEnd.CPU_LIMIT: Verdict.TIMEOUT,
     StageEnd.OUTPUT_LIMIT: Verdict.OUTPUT_LIMIT,
     StageEnd.STOPPED: Verdict.RUN_FAILED,
 }

@@ -13,11 +13,14 @@ class HealthReport:
     database_failure: DependencyUnavailable | None
     """Why the database does not answer; None when it does."""
     runner_configured: bool
+    run_limits: str | None = None
+    """How the runner bounds a run ("per run ..." or "per process only ..."), when it says."""
 
 
 def check_health(context: ServiceContext) -> HealthReport:
+    runs = context.runs
     try:
         context.database.check_database()
     except DependencyUnavailable as error:
-        return HealthReport(error, context.runs.has_runner)
-    return HealthReport(None, context.runs.has_runner)
+        return HealthReport(error, runs.has_runner, runs.run_limits)
+    return HealthReport(None, runs.has_runner, runs.run_limits)

@@ -54,7 +54,14 @@ from handyman_core.run_lifecycle import (
     ending_without_verdict,
     stopped_before_start,
 )
-from handyman_core.run_protocol import RunControl, Runner, RunRequest, RunResult, Verdict
+from handyman_core.run_protocol import (
+    ReportsResourceIsolation,
+    RunControl,
+    Runner,
+    RunRequest,
+    RunResult,
+    Verdict,
+)
 from handyman_service.run_handles import start_run
 
 log = logging.getLogger("handyman.runs")
@@ -118,6 +125,13 @@ class RunTracker:
     @property
     def has_runner(self) -> bool:
         return self._runner is not None
+
+    @property
+    def run_limits(self) -> str | None:
+        """How the runner bounds a run, when it says (`ReportsResourceIsolation`)."""
+        if isinstance(self._runner, ReportsResourceIsolation):
+            return self._runner.resource_isolation
+        return None
 
     def execute(self, request: RunRequest, *, owner: int | None, item_id: str | None) -> RunResult:
         """Runs to the end in the calling thread and returns the runner's answer (an internal

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from attrs import frozen
 
-from handyman_core.errors import Conflict, Forbidden, NotFound
+from handyman_core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from handyman_core.run_lifecycle import RunFilter, RunPage, RunRecord, StopAnswer
-from handyman_core.run_protocol import RunRequest
+from handyman_core.run_protocol import LEARNER_LIMIT_CEILING, RunRequest, limits_above
 from handyman_service.context import ServiceContext
 
 WAIT_MARGIN_SECONDS = 5.0
@@ -36,7 +36,19 @@ class StartRun:
 
 def start_run(context: ServiceContext, command: StartRun) -> RunRecord:
     """The run as recorded when the call returns; it goes on in the background unless waited
-    for. Owned by the caller's user (nobody for the admin without one)."""
+    for. Owned by the caller's user (nobody for the admin without one). A learner may lower a
+    run's limits but not raise them above the defaults; only the admin may ask for more (the
+    runner still holds every run to its configured maxima)."""
+    if not command.caller.admin:
+        above = limits_above(command.request.limits, LEARNER_LIMIT_CEILING)
+        if above:
+            raise InvalidInput(
+                {
+                    f"limits.{name}": f"must be at most "
+                    f"{getattr(LEARNER_LIMIT_CEILING, name):g} without the admin token"
+                    for name in above
+                }
+            )
     runs = context.runs
     run_id = runs.submit(command.request, owner=command.caller.user_id)
     if command.wait:

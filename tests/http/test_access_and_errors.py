@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from attrs import define
 from falcon import testing
 
 from handyman_cli.composition import build_services
+from handyman_core.run_protocol import RunRequest, RunResult, Verdict
 from handyman_http.app import create_app
 from handyman_http.settings import Settings
 from tests.http.conftest import ADMIN_TOKEN, COURSE, TASK, Api, database_rows, encoded
@@ -216,3 +218,21 @@ def test_health_reports_the_database_and_runner(api: Api) -> None:
     response = api.client.simulate_get("/health")
     assert response.status_code == 200
     assert response.json == {"status": "ok", "database": "ok", "runner": "configured"}
+
+
+def test_health_says_how_a_sandbox_runner_bounds_a_run(api: Api) -> None:
+    report = "per process only (rlimits): no cgroup can be created for the sandboxes"
+    services = build_services(
+        api.engine, Settings(), IsolatedRunner(report), catalogue_refresh_seconds=0.0
+    )
+    response = testing.TestClient(create_app(services)).simulate_get("/health")
+    assert response.status_code == 200
+    assert response.json["run_limits"] == report
+
+
+@define
+class IsolatedRunner:
+    resource_isolation: str
+
+    def run(self, request: RunRequest) -> RunResult:
+        return RunResult(Verdict.PASSED)

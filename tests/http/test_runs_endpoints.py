@@ -103,6 +103,37 @@ def test_the_script_goes_to_the_runner_with_its_stdin_and_limits(
     assert request.limits == RunLimits(wall_seconds=2.5, memory_bytes=128 * 1024 * 1024)
 
 
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"wall_seconds": 60},
+        {"cpu_seconds": 30.5},
+        {"memory_bytes": 1024**3},
+        {"processes": 256, "output_bytes": 8 * 1024**2},
+    ],
+)
+def test_a_learner_cannot_ask_for_more_than_the_default_limits(
+    worker: Worker, runner: HeldRunner, limits: dict[str, float]
+) -> None:
+    response = worker.start({**SCRIPT, "limits": limits})
+    assert response.status_code == 400
+    assert set(response.json["fields"]) == {f"limits.{name}" for name in limits}
+    assert all("admin token" in problem for problem in response.json["fields"].values())
+    assert runner.runs == []
+
+
+def test_an_operator_may_ask_for_more_up_to_the_runners_maxima(
+    worker: Worker, runner: HeldRunner
+) -> None:
+    started(worker, {**SCRIPT, "limits": {"wall_seconds": 60}}, admin=True)
+    assert runner.nth_run(0).request.limits.wall_seconds == 60
+
+
+def test_a_learner_may_lower_any_limit(worker: Worker, runner: HeldRunner) -> None:
+    started(worker, {**SCRIPT, "limits": {"wall_seconds": 1, "memory_bytes": 64 * 1024**2}})
+    assert runner.nth_run(0).request.limits.wall_seconds == 1
+
+
 def test_with_wait_the_answer_is_the_ended_run(worker: Worker, runner: HeldRunner) -> None:
     def print_then_end() -> None:
         run = runner.nth_run(0)

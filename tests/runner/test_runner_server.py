@@ -223,6 +223,16 @@ def test_health_answers_ok(client: testing.TestClient) -> None:
     assert (reply.status_code, reply.json) == (200, {"status": "ok"})
 
 
+def test_health_says_how_the_sandbox_bounds_a_run() -> None:
+    @define
+    class Isolated(FakeRunner):
+        resource_isolation: str = "per run (cgroup v1 (memory, pids, cpu, cpuacct) under /x)"
+
+    reply = testing.TestClient(create_runner_app(Isolated())).simulate_get("/health")
+
+    assert reply.json == {"status": "ok", "run_limits": Isolated().resource_isolation}
+
+
 # --- token --------------------------------------------------------------------------------
 
 

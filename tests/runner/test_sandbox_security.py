@@ -16,7 +16,7 @@ import pytest
 
 from handyman_core.run_protocol import Language, RunResult, Verdict
 from handyman_runner.local import LocalSandboxRunner
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, require
 from tests.runner.sandbox_support import (
     SHORT_WALL_SECONDS,
     SLACK_SECONDS,
@@ -326,20 +326,38 @@ def test_no_further_user_namespaces_can_be_created(runner: LocalSandboxRunner) -
     assert result.user_code_output == "refused\n"
 
 
-def test_a_root_service_runs_sandboxes_as_the_dedicated_host_uid(
+def _owners_while_running(runner: LocalSandboxRunner, count: int) -> list[set[int]]:
+    """The host uids of the sandbox processes of `count` runs going at once."""
+    markers = [_marker() for _ in range(count)]
+    handles = [runner.start(script("import time\ntime.sleep(10)\n", args=m)) for m in markers]
+    try:
+        found: list[list[int]] = [[] for _ in markers]
+        deadline = time.monotonic() + SHORT_WALL_SECONDS
+        while min(len(pids) for pids in found) < 3 and time.monotonic() < deadline:
+            found = [processes_with_marker(marker) for marker in markers]
+            time.sleep(0.02)
+        return [{os.stat(f"/proc/{pid}").st_uid for pid in pids} for pids in found]
+    finally:
+        for handle in handles:
+            handle.stop()
+            handle.wait()
+
+
+def test_a_root_service_runs_each_slots_sandboxes_as_a_host_uid_of_the_slot(
     runner: LocalSandboxRunner,
 ) -> None:
-    expected = runner.config.host_uid if os.geteuid() == 0 else os.geteuid()
-    marker = _marker()
-    handle = runner.start(script("import time\ntime.sleep(10)\n", args=marker))
-    try:
-        pids: list[int] = []
-        deadline = time.monotonic() + SHORT_WALL_SECONDS
-        while len(pids) < 3 and time.monotonic() < deadline:
-            pids = processes_with_marker(marker)
-            time.sleep(0.02)
-        owners = {os.stat(f"/proc/{pid}").st_uid for pid in pids}
-    finally:
-        handle.stop()
-        handle.wait()
-    assert owners == {expected}
+    (owners,) = _owners_while_running(runner, 1)
+    if os.geteuid() != 0:
+        assert owners == {os.geteuid()}
+        return
+    (uid,) = owners
+    base = runner.config.slot_uid_base
+    assert base <= uid < base + runner.config.max_concurrent_runs
+
+
+def test_runs_in_different_slots_never_share_a_host_uid(tmp_path: Path) -> None:
+    require(os.geteuid() == 0, "per-slot host uids need a root service")
+    two_slots = sandbox_runner(tmp_path, max_concurrent_runs=2)
+    first, second = _owners_while_running(two_slots, 2)
+    assert len(first) == len(second) == 1
+    assert first != second

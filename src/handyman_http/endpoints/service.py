@@ -31,6 +31,8 @@ class Health(Endpoint):
             }
             return
         resp.media = {"status": "ok", "database": "ok", "runner": runner}
+        if report.run_limits is not None:
+            resp.media["run_limits"] = report.run_limits
 
 
 class OpenApi(Endpoint):
