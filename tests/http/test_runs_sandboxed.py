@@ -64,7 +64,7 @@ def test_a_sandboxed_script_stopped_through_another_worker_is_stopped_within_a_s
     sandboxed_workers: tuple[Worker, Worker],
 ) -> None:
     running_it, asked = sandboxed_workers
-    response = running_it.start(FOREVER)
+    response = running_it.start(FOREVER, admin=True)
     assert response.status_code == 201, response.text
     run_id = response.json["run_id"]
     eventually(lambda: asked.get(run_id).json["user_code_output"] == "begun\n", 5.0, "printing")
