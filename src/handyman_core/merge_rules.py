@@ -98,7 +98,9 @@ def _two_distinct_users(
     if problems:
         raise InvalidInput(problems)
     if parsed[first_field] == parsed[second_field]:
-        raise InvalidInput.field(second_field, f"must differ from {first_field}")
+        # Both ids are well formed, so the request is valid as a document says it (no schema
+        # can state that two fields differ); what it asks cannot be done: a conflict.
+        raise Conflict(f"{second_field} must differ from {first_field}: it is the same account")
     return parsed[first_field], parsed[second_field]
 
 

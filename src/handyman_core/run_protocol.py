@@ -161,6 +161,21 @@ class Runner(Protocol):
     def run(self, request: RunRequest) -> RunResult: ...
 
 
+@runtime_checkable
+class LimitedRunner(Protocol):
+    """A runner that can execute only some kinds of run (the original runner's API has no
+    endpoint for scripts); runners without `run_kinds` execute every kind."""
+
+    @property
+    def run_kinds(self) -> frozenset[RunKind]: ...
+
+
+def runner_accepts(runner: object, kind: RunKind) -> bool:
+    """Whether `runner` can execute runs of `kind`, known before anything is recorded, so a
+    request it cannot serve is refused up front instead of failing in the background."""
+    return not isinstance(runner, LimitedRunner) or kind in runner.run_kinds
+
+
 class RunControl(Protocol):
     """A run in progress (`handyman_runner.local.RunHandle` is one); thread-safe."""
 

@@ -49,6 +49,12 @@ class WatchmanCall:
     body: dict[str, object]
 
 
+WATCHMAN_RUN_KINDS = frozenset(
+    {RunKind.TASK, RunKind.PLAYGROUND, RunKind.PRACTICE_RUN, RunKind.PRACTICE_TEST}
+)
+"""What the original runner's API has an endpoint for; it cannot run a script."""
+
+
 def watchman_call(request: RunRequest, project_id: str = "") -> WatchmanCall:
     """`project_id` is needed for practice runs only (watchman requires the key)."""
     if request.kind is RunKind.TASK:

@@ -32,12 +32,24 @@ class Options:
     source_test: str = ""
 
 
-def optional_user(req: falcon.Request) -> int | None:
-    """Absent or empty `user_id` means anonymous; anything else must be a valid id."""
-    value = req.get_param("user_id")
-    if value is None or value == "":
+def query_value(req: falcon.Request, name: str) -> str | None:
+    """The one value of a query parameter, None when it is absent. An empty or repeated
+    parameter is a 400: nothing the site sends, and a schema-driven client must not be able to
+    get an answer that depends on which copy the server happened to read."""
+    value = req.params.get(name)
+    if value is None:
         return None
-    return ids.parse_user_id(value)
+    if not isinstance(value, str):
+        raise InvalidInput.field(name, "must be given once")
+    if value == "":
+        raise InvalidInput.field(name, "must not be empty (leave it out instead)")
+    return value
+
+
+def optional_user(req: falcon.Request) -> int | None:
+    """Absent `user_id` means anonymous; anything else must be one valid id."""
+    value = query_value(req, "user_id")
+    return None if value is None else ids.parse_user_id(value)
 
 
 def required_user(req: falcon.Request) -> int:

@@ -88,7 +88,7 @@ HEADERS: dict[str, dict[str, Any]] = {
 
 _USER_ID_DESCRIPTION = (
     "The learner, in the query string as the site sends it. A positive decimal integer within "
-    "signed 64 bits; anything else is a 400."
+    "signed 64 bits, given once; anything else (empty or repeated too) is a 400."
 )
 
 PARAMETERS: dict[str, dict[str, Any]] = {
@@ -103,7 +103,7 @@ PARAMETERS: dict[str, dict[str, Any]] = {
         "name": "user_id",
         "in": "query",
         "required": False,
-        "description": _USER_ID_DESCRIPTION + " Absent or empty means an anonymous visitor.",
+        "description": _USER_ID_DESCRIPTION + " Absent means an anonymous visitor.",
         "schema": ref("UserId"),
     },
 }
@@ -154,7 +154,7 @@ RESPONSES: dict[str, Response] = {
         {"anyOf": [ref("Error"), ref("AccountsFailure")]},
         {"Allow": _header_ref("Allow")},
     ),
-    "AccountsInvalidRequest": _error(_INVALID + " Equal ids are refused too.", "AccountsFailure"),
+    "AccountsInvalidRequest": _error(_INVALID, "AccountsFailure"),
     "AccountsUnauthorized": _error(
         "No bearer token was sent, and the caller is not on an admin network (or "
         "HANDYMAN_API_TOKEN is set and no token was sent).",

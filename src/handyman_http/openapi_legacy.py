@@ -262,7 +262,7 @@ ENDPOINTS: tuple[LegacyEndpoint, ...] = (
             "Internal: needs the admin token or a caller from HANDYMAN_ADMIN_NETWORKS (the site "
             "sends no token). All-or-nothing: statuses take the higher, "
             "attempts add up and the old account's rows (practice included) are removed; "
-            "equal ids are a 400 (the original wiped the user)."
+            "equal ids are a 409 (the original wiped the user)."
         ),
         user=UserParameter.IGNORED,
         request="AccountMerge",
@@ -278,7 +278,7 @@ ENDPOINTS: tuple[LegacyEndpoint, ...] = (
         description=(
             "Internal: needs the admin token or a caller from HANDYMAN_ADMIN_NETWORKS (the site "
             "sends no token). All-or-nothing; if the new account already has "
-            "progress the answer is 409 and nothing is written."
+            "progress, or is the current account, the answer is 409 and nothing is written."
         ),
         user=UserParameter.IGNORED,
         request="AccountSplit",
@@ -372,11 +372,12 @@ def _error_responses(endpoint: LegacyEndpoint) -> dict[str, Response]:
             "403": response_ref("AccountsForbidden"),
             "413": response_ref("AccountsPayloadTooLarge"),
         }
-        if endpoint.may_conflict:
-            responses["409"] = json_response(
-                "The new account already has progress; nothing was written.",
-                ref("AccountsFailure"),
-            )
+        responses["409"] = json_response(
+            "The two ids name the same account"
+            + ("; or the new account already has progress" if endpoint.may_conflict else "")
+            + ". Nothing was written.",
+            ref("AccountsFailure"),
+        )
         return responses
     responses = {"400": response_ref("InvalidRequest"), **access_responses()}
     if endpoint.names_catalogue_items:

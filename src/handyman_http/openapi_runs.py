@@ -175,7 +175,8 @@ def _query(name: str, schema: Schema, description: str) -> dict[str, Any]:
 _USER_ID = _query(
     "user_id",
     ref("UserId"),
-    "The caller; required unless the admin token is presented. A malformed value is a 400.",
+    "The caller; required unless the admin token is presented. Malformed, empty or repeated "
+    "is a 400.",
 )
 _RUN_ID = {
     "name": "run_id",
@@ -236,6 +237,11 @@ def runs_section() -> ApiSection:
             "200": json_response("The run has ended (`wait=true`).", run, _RUN_LOCATION),
             "201": json_response("The run was started.", run, _RUN_LOCATION),
             "400": response_ref("InvalidRequest"),
+            "409": json_response(
+                "The configured runner cannot run scripts (`--runner remote`: the original "
+                "runner's API has no endpoint for them); nothing was recorded.",
+                ref("Error"),
+            ),
             "413": response_ref("PayloadTooLarge"),
             "503": response_ref("RunnerUnavailable"),
         },

@@ -128,8 +128,7 @@ PRIMITIVES: dict[str, Schema] = {
             '"main.py", "contents": "...", "is_main_file": true}, ...]}`; directories have '
             "`children`, files have `contents`. The text must hold a JSON object; names are "
             "single path components, unique within their directory, at most one file is the "
-            "main file; at most 256 entries, 16 levels and 1 MiB of contents. Requests may "
-            "also send the object itself instead of its text."
+            "main file; at most 256 entries, 16 levels and 1 MiB of contents."
         ),
     },
     "StatusCode": {
@@ -301,12 +300,13 @@ REQUESTS: dict[str, Schema] = {
         "properties": {
             "lang_id": {
                 "type": "string",
+                "pattern": "^(python|rust|go|haskell|cpp)",
                 "description": "By prefix: `python`, `rust`, `go`/`golang`, `haskell`, `cpp`.",
                 "examples": ["python"],
             },
             "project": {**ref("ProjectTreeText"), "minLength": 1},
             "playground_id": {
-                **ref("PlaygroundId"),
+                "anyOf": [ref("PlaygroundId"), {"type": "null"}],
                 "description": "When set, the project is kept for get_playground_code.",
             },
             "user_code": {
@@ -328,7 +328,7 @@ REQUESTS: dict[str, Schema] = {
             "cur_user_id": {**ref("UserId"), "description": "The account that keeps the progress."},
             "old_user_id": {
                 **ref("UserId"),
-                "description": "The account folded into `cur_user_id`; must differ from it.",
+                "description": "The account folded into `cur_user_id`; the same id is a 409.",
             },
             "new_user_id": {"type": ["integer", "null"]},
         },

@@ -32,7 +32,7 @@ from requests.adapters import HTTPAdapter
 
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import RunRequest, RunResult
-from handyman_core.watchman_protocol import interpret_reply, watchman_call
+from handyman_core.watchman_protocol import WATCHMAN_RUN_KINDS, interpret_reply, watchman_call
 
 log = logging.getLogger("handyman.runner")
 
@@ -57,6 +57,9 @@ class RemoteRunner:
     only the time spent establishing the connection that got through (at most
     `connect_timeout`) can come on top of it.
     """
+
+    run_kinds = WATCHMAN_RUN_KINDS
+    """The original runner's API has no endpoint for scripts (POST /api/v1/runs)."""
 
     def __init__(
         self,

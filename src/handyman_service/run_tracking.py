@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 
 from attrs import define, field
 
-from handyman_core.errors import HandymanError, RunnerUnavailable
+from handyman_core.errors import Conflict, HandymanError, RunnerUnavailable
 from handyman_core.ports import RunLog
 from handyman_core.run_lifecycle import (
     INTERRUPTED,
@@ -61,6 +61,7 @@ from handyman_core.run_protocol import (
     RunRequest,
     RunResult,
     Verdict,
+    runner_accepts,
 )
 from handyman_service.run_handles import start_run
 
@@ -271,6 +272,12 @@ class RunTracker:
     def _begin(self, request: RunRequest, owner: int | None, item_id: str | None) -> _ActiveRun:
         if self._runner is None:
             raise RunnerUnavailable("no code runner is configured")
+        if not runner_accepts(self._runner, request.kind):
+            raise Conflict(
+                f"the configured runner cannot execute {request.kind.value} runs (the original "
+                "runner's API, --runner remote, has no endpoint for them); use the local "
+                "sandbox runner"
+            )
         if self._closing:
             raise RunnerUnavailable(
                 "the service is shutting down", retry_after=BUSY_RETRY_AFTER_SECONDS

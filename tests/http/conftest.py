@@ -131,9 +131,11 @@ class Api:
         )
 
 
-def build_api(engine: Engine, settings: Settings | None = None) -> Api:
+def build_api(
+    engine: Engine, settings: Settings | None = None, runner: ScriptedRunner | None = None
+) -> Api:
     import_catalogue(engine, read_course_folder(EXAMPLE_COURSES), str(EXAMPLE_COURSES))
-    runner = ScriptedRunner()
+    runner = runner or ScriptedRunner()
     services = build_services(
         engine,
         settings or Settings(admin_token=ADMIN_TOKEN),

@@ -158,11 +158,10 @@ def test_merge_of_a_user_into_itself_is_refused_with_status_minus_1_and_keeps_pr
     solve_task(api, CUR, TASKS[CHAPTER_1][0])
     before = database_rows(api.engine)
     status, body = merge(api, CUR, CUR)
-    assert status == 400
+    assert status == 409
     assert isinstance(body, dict)
     assert body["status"] == -1
-    assert "error" in body
-    assert "old_user_id" in body["fields"]
+    assert "old_user_id" in body["error"]
     assert database_rows(api.engine) == before
 
 
@@ -248,7 +247,7 @@ def test_split_into_a_user_with_progress_is_a_conflict_and_writes_nothing(api: A
 
 def test_split_into_the_same_user_is_refused(api: Api) -> None:
     status, body = split(api, CUR, CUR)
-    assert status == 400
+    assert status == 409
     assert isinstance(body, dict)
     assert body["status"] == -1
 

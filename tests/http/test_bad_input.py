@@ -493,7 +493,7 @@ def other_value_cases() -> Iterator[Any]:
         other = "old_user_id" if path == "/merge_users" else "new_user_id"
         for label, value in {"zero": 0, "negative": -5, "too-big": 2**63, "float": 8.5}.items():
             yield _case(_request(path, 400, "cur_user_id", {"cur_user_id": value}), f"cur-{label}")
-        yield _case(_request(path, 400, other, {other: 8}), "same-user")
+        yield _case(_request(path, 409, None, {other: 8}), "same-user")
         yield _case(_request(path, 400, "cur_user_id", {"cur_user_id": True}), "cur-bool")
 
 

@@ -401,7 +401,7 @@ EXCHANGES: tuple[Exchange, ...] = (
     Exchange("merging without the admin token", "/merge_users", MERGE, status=401,
              expect=has(status=-1)),
     Exchange("merging an account into itself", "/merge_users",
-             {"cur_user_id": USER, "old_user_id": USER}, admin=True, status=400,
+             {"cur_user_id": USER, "old_user_id": USER}, admin=True, status=409,
              expect=has(status=-1)),
     Exchange("merging with a body over the limit", "/merge_users", raw=TOO_LARGE, admin=True,
              status=413, expect=has(status=-1)),

@@ -530,6 +530,20 @@ def test_an_oversized_chunked_body_is_refused_with_413(live: LiveSite) -> None:
     assert response.headers.get("X-Request-Id")
 
 
+def test_a_script_run_is_refused_up_front_by_the_remote_runner(live: LiveSite) -> None:
+    """The original runner's API has no endpoint for scripts: 409 at once, no traceback."""
+    response = requests.post(
+        live.site.url + "/api/v1/runs",
+        params={"user_id": "151"},
+        json={"language": "python", "source": "print(1)"},
+        timeout=30,
+    )
+
+    assert response.status_code == 409
+    assert "cannot execute script runs" in response.json()["error"]
+    assert "Traceback" not in live.server.log()
+
+
 # --- stopping --------------------------------------------------------------------------------
 
 

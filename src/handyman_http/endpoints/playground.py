@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import falcon
 from attrs import define
 
@@ -23,6 +25,8 @@ from handyman_http.metrics import RUN_COUNTERS, Event, LegacyCounters, emit
 from handyman_http.request_check import RequestCheck
 from handyman_service import playground
 
+_PLAYGROUND_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{ids.MAX_ID_LENGTH}}}")
+
 
 @define
 class PlaygroundRun:
@@ -43,11 +47,7 @@ def _playground_id(value: str, *, required: bool = False) -> str:
         if required:
             raise InvalidInput({"playground_id": "is required"})
         return value
-    if (
-        len(value) > ids.MAX_ID_LENGTH
-        or not value.isascii()
-        or not value.replace("-", "").replace("_", "").isalnum()
-    ):
+    if not _PLAYGROUND_ID.fullmatch(value):
         raise InvalidInput({"playground_id": "must be up to 128 ASCII letters, digits, - or _"})
     return value
 

@@ -21,7 +21,7 @@ from handyman_core.run_lifecycle import RunFilter, RunRecord, RunStatus, parse_r
 from handyman_core.run_protocol import Language, RunKind, RunLimits, RunRequest
 from handyman_http.access import is_admin
 from handyman_http.endpoints.base import Endpoint
-from handyman_http.legacy_request import optional_user
+from handyman_http.legacy_request import optional_user, query_value
 from handyman_http.request_check import RequestCheck
 from handyman_http.settings import Settings
 from handyman_service.runs import (
@@ -47,7 +47,7 @@ SECONDS_LIMITS = ("cpu_seconds", "wall_seconds")
 COUNT_LIMITS = ("memory_bytes", "processes", "output_bytes", "file_size_bytes", "open_files")
 """The runner clamps what it is given into the host's own bounds; these only refuse nonsense."""
 TRUE_WORDS = frozenset({"true", "1"})
-FALSE_WORDS = frozenset({"false", "0", ""})
+FALSE_WORDS = frozenset({"false", "0"})
 
 
 @define
@@ -115,9 +115,12 @@ def parse_limits(value: object) -> RunLimits:
                 )
                 continue
         elif name in COUNT_LIMITS:
-            if type(number) is not int or not 0 < number <= MAX_LIMIT_COUNT:
+            count = _json_integer(number)
+            if count is None or not 0 < count <= MAX_LIMIT_COUNT:
                 problems[key] = "must be a positive integer"
                 continue
+            chosen[name] = count
+            continue
         else:
             problems[key] = "is not a limit (" + ", ".join(SECONDS_LIMITS + COUNT_LIMITS) + ")"
             continue
@@ -127,12 +130,22 @@ def parse_limits(value: object) -> RunLimits:
     return evolve(RunLimits(), **chosen)
 
 
+def _json_integer(value: object) -> int | None:
+    """JSON has one number type: 2.0 is the integer 2, as JSON Schema's "integer" says."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if type(value) is int else None
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def parse_flag(req: falcon.Request, name: str) -> bool:
-    value = (req.get_param(name) or "").lower()
+    """Absent is false; otherwise exactly true/1 or false/0, given once."""
+    value = query_value(req, name)
+    if value is None:
+        return False
     if value in TRUE_WORDS:
         return True
     if value in FALSE_WORDS:
@@ -141,8 +154,8 @@ def parse_flag(req: falcon.Request, name: str) -> bool:
 
 
 def _integer_param(req: falcon.Request, name: str, default: int, low: int, high: int) -> int:
-    value = req.get_param(name)
-    if value is None or value == "":
+    value = query_value(req, name)
+    if value is None:
         return default
     if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
         raise InvalidInput.field(name, f"must be an integer from {low} to {high}")
@@ -150,8 +163,8 @@ def _integer_param(req: falcon.Request, name: str, default: int, low: int, high:
 
 
 def _choice_param(req: falcon.Request, name: str, choices: type[E]) -> E | None:
-    value = req.get_param(name)
-    if value is None or value == "":
+    value = query_value(req, name)
+    if value is None:
         return None
     try:
         return choices(value)
