@@ -1,24 +1,16 @@
-"""Access (docs/site-compatibility.md): bearer tokens, compared in constant time, and the admin
-networks for the internal endpoints."""
+"""Access (docs/behaviour.md, "Access"; docs/site-compatibility.md): bearer tokens, compared in
+constant time, and the admin networks for the internal endpoints."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 import falcon
 
+from handyman_falcon.bearer import bearer_token as _bearer
+from handyman_falcon.bearer import require_token
+from handyman_falcon.bearer import token_matches as _matches
 from handyman_http.settings import Settings
-
-
-def _bearer(req: falcon.Request) -> str | None:
-    header = req.get_header("Authorization") or ""
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def _matches(presented: str | None, expected: str) -> bool:
-    return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
 
 
 def _admin_by_token(req: falcon.Request, settings: Settings) -> bool:
@@ -86,12 +78,6 @@ class AccessMiddleware:
     ) -> None:
         settings = self._settings
         if settings.api_token is not None and not _admin_by_token(req, settings):
-            if _bearer(req) is None:
-                raise falcon.HTTPUnauthorized(
-                    description="An API token is required: Authorization: Bearer <token>",
-                    challenges=["Bearer"],
-                )
-            if not _matches(_bearer(req), settings.api_token):
-                raise falcon.HTTPForbidden(description="The API token is not valid")
+            require_token(req, settings.api_token, what="API token")
         if getattr(resource, "admin_only", False) and not is_admin(req, settings):
             raise _admin_refusal(req, settings)

@@ -1,24 +1,12 @@
-"""Reading a request body without letting a client make us buffer more than the limit."""
+"""A request's JSON object body, read within the body limit (`handyman_falcon.bodies`)."""
 
 from __future__ import annotations
 
 import falcon
 
 from handyman_core.errors import InvalidInput
+from handyman_falcon.bodies import read_body
 from handyman_http.request_body import parse_json_object
-
-
-def read_body(req: falcon.Request, limit: int) -> bytes:
-    if req.content_length is not None and req.content_length > limit:
-        raise falcon.HTTPContentTooLarge(description=f"The request body exceeds {limit} bytes")
-    # Falcon's bounded stream reads nothing without a Content-Length; a chunked body is read
-    # from the server's stream, which gunicorn de-chunks, still capped at limit + 1 bytes.
-    stream = req.bounded_stream if req.content_length is not None else req.stream
-    raw: bytes = stream.read(limit + 1)
-    if len(raw) > limit:
-        raise falcon.HTTPContentTooLarge(description=f"The request body exceeds {limit} bytes")
-    return raw
-
 
 _JSON_CARRIERS = {"application/json", "text/plain", "application/x-www-form-urlencoded", ""}
 

@@ -11,7 +11,6 @@ error", which is no verdict either.
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 from collections.abc import Callable
@@ -36,6 +35,8 @@ from handyman_core.watchman_protocol import (
     parse_practice_body,
     result_body,
 )
+from handyman_falcon.bearer import require_token
+from handyman_falcon.bodies import read_body
 
 log = logging.getLogger("handyman.runner.server")
 
@@ -101,28 +102,16 @@ class _TokenCheck:
     """Missing token 401, wrong token 403, compared in constant time."""
 
     def __init__(self, token: str) -> None:
-        self._token = token.encode()
+        self._token = token
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        if req.path == HEALTH_PATH:
-            return
-        scheme, _, presented = (req.get_header("Authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not presented.strip():
-            raise falcon.HTTPUnauthorized(
-                description="A runner token is required: Authorization: Bearer <token>",
-                challenges=["Bearer"],
-            )
-        if not hmac.compare_digest(presented.strip().encode(), self._token):
-            raise falcon.HTTPForbidden(description="The runner token is not valid")
+        if req.path != HEALTH_PATH:
+            require_token(req, self._token, what="runner token")
 
 
 def _json_body(req: falcon.Request, limit: int) -> object:
-    """Any content type is read as JSON, as watchman did."""
-    if req.content_length is not None and req.content_length > limit:
-        raise falcon.HTTPContentTooLarge(description=f"The request body exceeds {limit} bytes")
-    raw: bytes = req.bounded_stream.read(limit + 1)
-    if len(raw) > limit:
-        raise falcon.HTTPContentTooLarge(description=f"The request body exceeds {limit} bytes")
+    """Any content type is read as JSON, as watchman did; a chunked body as well as a sized one."""
+    raw = read_body(req, limit)
     try:
         return json.loads(raw)
     except (ValueError, RecursionError):
