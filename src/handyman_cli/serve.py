@@ -24,11 +24,8 @@ from handyman_cli.courses_commands import print_import_report, read_folder_or_re
 from handyman_cli.database_choice import resolve_database_url
 from handyman_cli.demo import prepare_demo
 from handyman_cli.metrics_directory import forget_worker, metrics_directory
-from handyman_cli.runner_choice import (
-    RUNNER_VARIABLE,
-    WATCHMAN_URLS_VARIABLE,
-    remote_runner,
-)
+from handyman_cli.runner_kinds import RUNNER_VARIABLE, WATCHMAN_URLS_VARIABLE
+from handyman_cli.runner_registry import check_runner_settings
 from handyman_cli.serve_arguments import default_workers
 from handyman_http.settings import ADMIN_NETWORKS_VARIABLE, admin_networks_from
 from handyman_http.trusted_networks import InvalidNetworks
@@ -117,12 +114,11 @@ def serve(args: argparse.Namespace) -> int:
     os.environ[RUNNER_VARIABLE] = args.runner
     if args.watchman_url:
         os.environ[WATCHMAN_URLS_VARIABLE] = " ".join(args.watchman_url)
-    if args.runner == "remote":
-        try:
-            remote_runner(os.environ).close()
-        except ValueError as error:
-            print(f"handyman: {error}", file=sys.stderr)
-            return 2
+    try:
+        check_runner_settings(os.environ)
+    except ValueError as error:
+        print(f"handyman: {error}", file=sys.stderr)
+        return 2
     options = gunicorn_options(
         args, proc_name="handyman", graceful_timeout=30, worker_class=BUFFERING_WORKER
     )

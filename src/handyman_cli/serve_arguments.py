@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from handyman_cli.runner_kinds import RUNNER_KINDS
+from handyman_cli.runner_registry import DEFAULT_RUNNER, RUNNERS
 from handyman_http.settings import ADMIN_NETWORKS_VARIABLE
 from handyman_http.trusted_networks import InvalidNetworks, TrustedNetworks
 
@@ -27,7 +27,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="fresh SQLite database with the bundled example course and a printed admin token",
     )
-    parser.add_argument("--runner", choices=RUNNER_KINDS, default="local")
+    parser.add_argument("--runner", choices=tuple(RUNNERS), default=DEFAULT_RUNNER)
     parser.add_argument(
         "--watchman-url",
         action="append",

@@ -23,7 +23,7 @@ from types import FrameType
 from sqlalchemy.exc import SQLAlchemyError
 
 from handyman_cli.composition import build_services
-from handyman_cli.runner_choice import runner_from_environment
+from handyman_cli.runner_registry import runner_from_environment
 from handyman_http.app import WsgiApp, create_app
 from handyman_http.request_id import RequestIdLogFilter
 from handyman_http.settings import Settings
