@@ -1,4 +1,9 @@
-"""Read a course folder (the layout of the shared courses README) into the core's `Catalogue`.
+"""Read a course folder (the layout of the courses README) into the core's `Catalogue`.
+
+The reader only reads: files, their encodings and JSON, and which folder entries are items (their
+names must follow the id grammar). What makes the items valid is the core's
+`catalogue_rules.check_catalogue`, applied to what was read; its warnings and errors join the
+reader's.
 
 Reading never raises over a bad folder: it collects everything it finds wrong, so an author sees
 the whole list in one import report. Errors mean the folder is unusable and the importer writes
@@ -6,18 +11,13 @@ nothing; warnings describe what was skipped or repaired on the way.
 
 Decisions where the original importer had none (or crashed):
 - a chapter folder without `text.md` is imported with its id as title and an empty text (warning);
-- a task without `wrapper_test` is imported without one; it is a warning unless the course has a
-  `wrapper_test_fallback`, which the runner uses instead;
 - entries that look like items but break the id grammar are skipped with a warning, because ids
-  that fail the grammar can never be requested;
-- a practice project id containing `chapter` or ending in four digits is skipped with a warning:
-  the site and the service tell projects from chapters by exactly those two traits.
+  that fail the grammar can never be requested.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -33,6 +33,11 @@ from handyman_core.catalogue import (
     ProjectFile,
     Task,
     Wrappers,
+)
+from handyman_core.catalogue_rules import (
+    TAKEN_FOR_A_CHAPTER,
+    check_catalogue,
+    taken_for_a_chapter,
 )
 from handyman_core.errors import InvalidInput
 from handyman_core.ids import (
@@ -60,10 +65,6 @@ MAX_PROJECT_FILE_BYTES = 1024 * 1024
 MAX_PROJECT_BYTES = 16 * 1024 * 1024
 MAX_PROJECT_FILES = 1000
 
-_ANCHOR = re.compile(r"#([A-Za-z0-9_]+)")
-_TASK_SOURCE_ATTRIBUTES = re.compile(r"\{([^{}\n]*\.task_source\b[^{}\n]*)\}")
-_ENDS_IN_FOUR_DIGITS = re.compile(r".*[0-9]{4}")
-
 _Id = TypeVar("_Id", bound=str)
 
 
@@ -90,7 +91,12 @@ def read_course_folder(root: Path) -> FolderReading:
         for name, kind in files.entries(root).items():
             if kind is EntryKind.DIRECTORY:
                 _read_course(files, found, root / name)
-    return FolderReading(found.catalogue(), tuple(files.warnings), tuple(files.errors))
+    check = check_catalogue(found.catalogue())
+    return FolderReading(
+        check.catalogue,
+        (*files.warnings, *check.warnings),
+        (*files.errors, *check.errors),
+    )
 
 
 @define
@@ -147,7 +153,6 @@ def _read_course(files: FolderFiles, found: _Found, directory: Path) -> None:
             fallbacks=fallbacks,
         )
     )
-    chapter_ids: set[str] = set()
     for entry, kind in entries.items():
         if not entry.startswith(course_id):
             continue
@@ -166,13 +171,9 @@ def _read_course(files: FolderFiles, found: _Found, directory: Path) -> None:
                 course_id=course_id,
                 chapter_id=chapter_id,
                 directory=directory / entry,
-                fallbacks=fallbacks,
             )
-            chapter_ids.add(chapter_id)
-    if not chapter_ids:
-        files.warn(f"{name}: the course has no chapters")
     if entries.get("practice") is EntryKind.DIRECTORY:
-        _read_practice(files, found, course_id, directory / "practice", chapter_ids)
+        _read_practice(files, found, course_id, directory / "practice")
 
 
 def _read_chapter(
@@ -182,7 +183,6 @@ def _read_chapter(
     course_id: CourseId,
     chapter_id: ChapterId,
     directory: Path,
-    fallbacks: Wrappers,
 ) -> None:
     where = files.relative(directory)
     entries = files.entries(directory)
@@ -198,26 +198,13 @@ def _read_chapter(
         files.warn(f"{where}/text.md: the first line holds no title; the chapter id is used")
     found.chapters.append(Chapter(id=chapter_id, course_id=course_id, title=title, text=text))
 
-    task_ids: set[str] = set()
     if entries.get("tasks") is EntryKind.DIRECTORY:
-        mentioned = set(_ANCHOR.findall(text))
-        for task in _read_tasks(files, chapter_id, directory / "tasks", fallbacks, mentioned):
-            found.tasks.append(task)
-            task_ids.add(task.id)
-    for marked in _marked_task_ids(text):
-        if marked not in task_ids:
-            files.warn(f"{where}/text.md: marks task {marked}, which has no folder here")
+        found.tasks.extend(_read_tasks(files, chapter_id, directory / "tasks"))
     if entries.get("examples") is EntryKind.DIRECTORY:
-        found.examples.extend(_read_examples(files, chapter_id, directory / "examples", fallbacks))
+        found.examples.extend(_read_examples(files, chapter_id, directory / "examples"))
 
 
-def _read_tasks(
-    files: FolderFiles,
-    chapter_id: ChapterId,
-    directory: Path,
-    fallbacks: Wrappers,
-    mentioned: set[str],
-) -> list[Task]:
+def _read_tasks(files: FolderFiles, chapter_id: ChapterId, directory: Path) -> list[Task]:
     tasks = []
     for name, kind in _item_entries(files, directory):
         where = files.relative(directory / name)
@@ -231,19 +218,12 @@ def _read_tasks(
         if kind is not EntryKind.DIRECTORY:
             files.warn(f"{where}: not a folder; skipped")
             continue
-        entries = files.entries(directory / name)
-        if entries.get("wrapper_test") is None and fallbacks.test is None:
-            files.warn(f"{where}: missing wrapper wrapper_test")
-        if task_id not in mentioned:
-            files.warn(f"{where}: no chapter text mentions #{task_id}")
-        wrappers = _read_wrappers(files, directory / name, entries)
+        wrappers = _read_wrappers(files, directory / name, files.entries(directory / name))
         tasks.append(Task(id=task_id, chapter_id=chapter_id, wrappers=wrappers))
     return tasks
 
 
-def _read_examples(
-    files: FolderFiles, chapter_id: ChapterId, directory: Path, fallbacks: Wrappers
-) -> list[Example]:
+def _read_examples(files: FolderFiles, chapter_id: ChapterId, directory: Path) -> list[Example]:
     examples = []
     for name, kind in _item_entries(files, directory):
         where = files.relative(directory / name)
@@ -254,31 +234,23 @@ def _read_examples(
         if kind is not EntryKind.DIRECTORY:
             files.warn(f"{where}: not a folder; skipped")
             continue
-        entries = files.entries(directory / name)
-        if entries.get("wrapper_playground") is None and fallbacks.playground is None:
-            files.warn(f"{where}: missing wrapper wrapper_playground")
-        wrappers = _read_wrappers(files, directory / name, entries)
+        wrappers = _read_wrappers(files, directory / name, files.entries(directory / name))
         examples.append(Example(id=example_id, chapter_id=chapter_id, wrappers=wrappers))
     return examples
 
 
-def _read_practice(
-    files: FolderFiles, found: _Found, course_id: CourseId, directory: Path, chapter_ids: set[str]
-) -> None:
+def _read_practice(files: FolderFiles, found: _Found, course_id: CourseId, directory: Path) -> None:
     for name, kind in _item_entries(files, directory):
         where = files.relative(directory / name)
         project_id = _parsed(parse_project_id, name)
         if project_id is None or not name.startswith(f"{course_id}_"):
             files.warn(f"{where}: not named {course_id}_<name> ([a-z0-9_]); skipped")
-        elif "chapter" in name or _ENDS_IN_FOUR_DIGITS.fullmatch(name):
-            files.warn(
-                f"{where}: a project id must neither contain 'chapter' nor end in four digits, "
-                "or it is taken for a chapter; skipped"
-            )
+        elif taken_for_a_chapter(name):
+            files.warn(f"{where}: {TAKEN_FOR_A_CHAPTER}")
         elif kind is not EntryKind.DIRECTORY:
             files.warn(f"{where}: not a folder; skipped")
         else:
-            project = _read_project(files, course_id, project_id, directory / name, chapter_ids)
+            project = _read_project(files, course_id, project_id, directory / name)
             if project is not None:
                 found.projects.append(project)
 
@@ -288,7 +260,6 @@ def _read_project(
     course_id: CourseId,
     project_id: ProjectId,
     directory: Path,
-    chapter_ids: set[str],
 ) -> PracticeProject | None:
     where = files.relative(directory)
     entries = files.entries(directory)
@@ -299,7 +270,7 @@ def _read_project(
     main_file = data.get("main_file")
     arguments = data.get("default_cmd_line_args", "")
     usable = True
-    if not isinstance(chapter_id, str) or chapter_id not in chapter_ids:
+    if not isinstance(chapter_id, str):
         files.error(f"{where}/data.json: chapter_id {chapter_id!r} is not a chapter of {course_id}")
         usable = False
     if not isinstance(main_file, str) or not main_file:
@@ -324,8 +295,6 @@ def _read_project(
         project_files = _read_project_tree(files, directory / "project")
     else:
         files.warn(f"{where}: no project/ folder; the project starts empty")
-    if not any(_names_file(main_file, file.path) for file in project_files):
-        files.warn(f"{where}: main_file {main_file!r} is not among the project files")
     return PracticeProject(
         id=project_id,
         course_id=course_id,
@@ -450,19 +419,6 @@ def _title_of(text: str) -> str:
     """The original importer's rule: the first line, `#` stripped from both ends, then blanks."""
     first_line = text.partition("\n")[0].rstrip("\r")
     return first_line.strip("#").strip()
-
-
-def _marked_task_ids(text: str) -> list[str]:
-    """Ids of the `{.task_source #<id>}` blocks of a chapter text, in order."""
-    return [
-        anchor
-        for attributes in _TASK_SOURCE_ATTRIBUTES.findall(text)
-        for anchor in _ANCHOR.findall(attributes)
-    ]
-
-
-def _names_file(main_file: str, path: str) -> bool:
-    return path == main_file or PurePosixPath(path).name == main_file
 
 
 def _parsed(parse: Callable[[str], _Id], value: str) -> _Id | None:
