@@ -14,6 +14,7 @@ from handyman_http.settings import Settings
 from handyman_service.catalogue_cache import CatalogueCache
 from handyman_service.context import Clock, ServiceContext, utc_now
 from handyman_service.run_tracking import RunTracker
+from handyman_store.database import database_failure
 from handyman_store.store import Store
 
 TrackerFactory = Callable[[RunLog, Runner | None, Clock], RunTracker]
@@ -44,4 +45,4 @@ def build_services(
         database=store,
         clock=clock,
     )
-    return Services(settings, context)
+    return Services(settings, context, database_failure)

@@ -81,7 +81,7 @@ def create_app(services: Services) -> WsgiApp:
     app.req_options.strip_url_path_trailing_slash = True
     app.resp_options.default_media_type = falcon.MEDIA_JSON
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = JSON_HANDLER
-    error_responses.install(app)
+    error_responses.install(app, services.dependency_failure)
     for path, resource in LEGACY_ROUTES.items():
         app.add_route(path, resource(services))
     app.add_route(RUNS_PATH, Runs(services))

@@ -1,4 +1,4 @@
-"""The one place where errors become HTTP responses (contract §2).
+"""The one place where errors become HTTP responses (docs/behaviour.md, "Errors").
 
 Bodies never carry stack traces, SQL, paths or library messages: only our own messages.
 """
@@ -6,6 +6,7 @@ Bodies never carry stack traces, SQL, paths or library messages: only our own me
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import falcon
@@ -21,7 +22,6 @@ from handyman_core.errors import (
     RunnerUnavailable,
 )
 from handyman_http.outage_log import OutageLog
-from handyman_store.database import database_failure
 
 log = logging.getLogger("handyman.http")
 outages = OutageLog(log)
@@ -46,7 +46,8 @@ def error_body(message: str, **extra: Any) -> dict[str, Any]:
 
 
 def _failure_extras(req: falcon.Request) -> dict[str, Any]:
-    """Endpoints such as merge_users add `{"status": -1}` to every failure (contract §4)."""
+    """Endpoints such as merge_users add `{"status": -1}` to every failure (docs/behaviour.md,
+    "Merge and split")."""
     resource = getattr(req.context, "resource", None)
     extras: dict[str, Any] = getattr(resource, "failure_extras", {})
     return extras
@@ -85,22 +86,32 @@ def handle_http_error(
         resp.set_headers(error.headers)
 
 
-def handle_unexpected(
-    req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]
+def unexpected_errors(
+    dependency_failure: Callable[[BaseException], DependencyUnavailable | None],
+) -> Callable[[falcon.Request, falcon.Response, Exception, dict[str, Any]], None]:
+    """A dependency that cannot be used right now (the database, as `dependency_failure` reads
+    the adapter's errors) is a 503; anything else unexpected is a 500 with its traceback in the
+    log."""
+
+    def handle_unexpected(
+        req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]
+    ) -> None:
+        unavailable = dependency_failure(error)
+        if unavailable is not None:
+            handle_domain_error(req, resp, unavailable, params)
+            return
+        log.exception("unhandled error in %s %s", req.method, req.path)
+        resp.status = falcon.HTTP_500
+        resp.media = error_body("Internal server error")
+
+    return handle_unexpected
+
+
+def install(
+    app: falcon.App[falcon.Request, falcon.Response],
+    dependency_failure: Callable[[BaseException], DependencyUnavailable | None],
 ) -> None:
-    """A database that cannot be used right now is a 503 (see `database_failure`); anything else
-    unexpected is a 500 with its traceback in the log."""
-    unavailable = database_failure(error)
-    if unavailable is not None:
-        handle_domain_error(req, resp, unavailable, params)
-        return
-    log.exception("unhandled error in %s %s", req.method, req.path)
-    resp.status = falcon.HTTP_500
-    resp.media = error_body("Internal server error")
-
-
-def install(app: falcon.App[falcon.Request, falcon.Response]) -> None:
     """Falcon checks handlers most-recently-added first, so the generic one goes first."""
-    app.add_error_handler(Exception, handle_unexpected)
+    app.add_error_handler(Exception, unexpected_errors(dependency_failure))
     app.add_error_handler(falcon.HTTPError, handle_http_error)
     app.add_error_handler(HandymanError, handle_domain_error)
