@@ -1,10 +1,11 @@
-"""Lint, types, tests and benchmarks. `nox` with no arguments runs lint, types and tests."""
+"""Lint, types, layers, tests and benchmarks. `nox` with no arguments runs lint, types, layers
+and tests."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "types", "tests"]
+nox.options.sessions = ["lint", "types", "layers", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 SOURCES = ["src", "tests", "bench", "examples", "noxfile.py"]
@@ -21,6 +22,13 @@ def lint(session: nox.Session) -> None:
 def types(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy")
+
+
+@nox.session
+def layers(session: nox.Session) -> None:
+    """The package layers of ARCHITECTURE.md: import-linter's contracts in pyproject.toml."""
+    session.install("-e", ".", "import-linter>=2.1")
+    session.run("lint-imports")
 
 
 @nox.session
