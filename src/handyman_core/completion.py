@@ -1,4 +1,5 @@
-"""Completion checks over the live catalogue (contract §3, original §2.4, §2.5, §2.9).
+"""Completion checks over the live catalogue (docs/behaviour.md, "Status changes the learner
+asks for" and "Chapters").
 
 Callers pass the ids of live catalogue items only; stale progress rows for retired items are
 therefore never counted (the original compared row counts, so such rows could block completion).

@@ -1,5 +1,6 @@
 """The course page: live chapters in id order, each practice project right after the chapter it
-follows (original §2.6), with the user's status and task counts over live tasks only."""
+follows (docs/behaviour.md, "Chapters"), with the user's status and task counts over live tasks
+only."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Id grammar (contract §2) and the original's positional derivation task -> chapter -> course.
+"""Id grammar and the original's positional derivation task -> chapter -> course
+(docs/behaviour.md, "Ids and the request object").
 
 Ids are plain `str` at runtime; the NewTypes document which kind a function expects.
 No id that fails this grammar ever reaches a query or a file path.
@@ -87,7 +88,7 @@ def parent_chapter_of(chapter_id: ChapterId) -> ChapterId | None:
 
 
 def parse_user_id(value: object, field: str = "user_id") -> int:
-    """A positive decimal integer within signed 64 bits (contract §2)."""
+    """A positive decimal integer within signed 64 bits."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise InvalidInput.field(field, "must be a positive integer")
     if isinstance(value, int):

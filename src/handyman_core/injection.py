@@ -1,4 +1,5 @@
-"""Putting the learner's code into a course wrapper at its markers (original §3.1, §2.21, §5.1)."""
+"""Putting the learner's code into a course wrapper at its markers (docs/behaviour.md, "Running
+a task")."""
 
 from __future__ import annotations
 

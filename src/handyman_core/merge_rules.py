@@ -1,4 +1,5 @@
-"""merge_users and split_users as functions on progress values (contract §4).
+"""merge_users and split_users as functions on progress values (docs/behaviour.md, "Merge and
+split").
 
 The store must produce exactly what these functions produce, in one transaction. Unlike the
 original, practice projects are merged and split too, and a user is never merged into itself.

@@ -1,6 +1,6 @@
-"""Project trees, the JSON of original §2.18 (`{"name", "children": [{"name", "contents",
-"is_main_file"}, ...]}`): checked once here (names, depth, sizes, one main file) before any
-adapter turns them into files."""
+"""Project trees (`{"name", "children": [{"name", "contents", "is_main_file"}, ...]}`; see
+docs/behaviour.md, "Practice projects and project trees"): checked once here (names, depth,
+sizes, one main file) before any adapter turns them into files."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ class ProjectTree:
 
 @frozen
 class _Node:
-    """One entry of the §2.18 JSON: a directory has `children`, a file has `contents`. Unknown
+    """One entry of a project tree: a directory has `children`, a file has `contents`. Unknown
     keys are ignored (scene's editor adds a numeric `id` to every node)."""
 
     name: str
@@ -64,7 +64,7 @@ def parse_project_tree(document: Mapping[str, Any] | str, field: str) -> Project
 def render_project_tree(
     files: tuple[ProjectFile, ...], main_file: str = "", root_name: str = DEFAULT_ROOT_NAME
 ) -> str:
-    """The §2.18 JSON of a file list, directories in order of first appearance; empty
+    """The project-tree JSON of a file list, directories in order of first appearance; empty
     directories are not kept by `ProjectTree`, so none are written."""
     root: list[dict[str, Any]] = []
     directories: dict[tuple[str, ...], list[dict[str, Any]]] = {(): root}

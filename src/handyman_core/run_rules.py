@@ -1,4 +1,5 @@
-"""What a run with a verdict and a save do to progress (contract §3).
+"""What a run with a verdict and a save do to progress (docs/behaviour.md, "Progress after a run
+or a save").
 
 Unlike the original, a run never moves anything backwards: a failing re-run leaves a completed
 task (or project) completed, and a run never reopens a completed chapter.

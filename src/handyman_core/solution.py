@@ -1,5 +1,5 @@
-"""The learner's code as the site sends it: base64 text (original §0.10) and the typographic
-clean-up applied before it is run or stored (original §0.9)."""
+"""The learner's code as the site sends it: base64 text and the typographic
+clean-up applied before it is run or stored (docs/behaviour.md, "Submitted code")."""
 
 from __future__ import annotations
 

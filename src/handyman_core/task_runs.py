@@ -1,4 +1,4 @@
-"""From a site request and the catalogue to a `RunRequest` (original §2.13, §2.18-§2.21, §3.1).
+"""From a site request and the catalogue to a `RunRequest` (docs/behaviour.md, "Running a task").
 
 Everything the request names is looked up in the catalogue before a run is prepared, so nothing
 runs for a task, example or project that does not exist (the original ran first and let the

@@ -1,4 +1,5 @@
-"""What update_course_progress / update_chapter_progress decide (original §0.7, §2.4, §2.5).
+"""What update_course_progress / update_chapter_progress decide (docs/behaviour.md, "Status
+changes the learner asks for").
 
 The site reads these refusals from response bodies, so the original's table is kept as it is,
 odd corners included: `blocked` can be entered from anywhere and never left, and

@@ -1,4 +1,4 @@
-"""The original runner's (watchman's) wire format, original §3.1-§3.3.
+"""The original runner's (watchman's) wire format(docs/behaviour.md, "Running a task").
 
 Both directions live here: a remote-runner client turns a `RunRequest` into the body of
 `/check`, `/playground` or `/practice` and reads the reply with `interpret_reply`; Handyman's own

@@ -69,8 +69,8 @@ class Target:
 
 
 def resolve_target(options: Options) -> Target | None:
-    """A task id overrides chapter and course, a chapter id overrides the course (original §0.6).
-    None when the body names nothing."""
+    """A task id overrides chapter and course, a chapter id overrides the course (docs/behaviour.md,
+    "Ids and the request object"). None when the body names nothing."""
     if options.task_id:
         task_id = ids.parse_task_id(options.task_id)
         chapter_id = ids.chapter_of_task(task_id)

@@ -1,4 +1,4 @@
-"""The OpenAPI description of the original service's endpoints (contract §1-§4): one entry
+"""The OpenAPI description of the original service's endpoints (docs/behaviour.md): one entry
 per path of `app.LEGACY_ROUTES`, each answering POST with a JSON body."""
 
 from __future__ import annotations
