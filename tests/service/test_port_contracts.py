@@ -163,7 +163,7 @@ def test_a_merge_folds_the_old_account_into_the_current_one(ports: Ports) -> Non
 
 
 def test_merging_a_user_into_itself_is_refused(ports: Ports) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Conflict):
         ports.store.merge_users(USER, USER)
 
 
