@@ -36,11 +36,12 @@ def load_json_document(document: str, field: str) -> Any:
 
 def strict_json_converter() -> cattrs.Converter:
     """A converter that never coerces: `"1"` is not an int, `1` is not a string or a bool, a
-    string is not a list. Unknown object keys are ignored, as Go's decoder did."""
+    string is not a list (only an integral float is taken as the integer it is). Unknown
+    object keys are ignored, as Go's decoder did."""
     converter = cattrs.Converter(detailed_validation=True)
     converter.register_structure_hook(str, _exactly(str, "must be a string"))
     converter.register_structure_hook(bool, _exactly(bool, "must be true or false"))
-    converter.register_structure_hook(int, _exactly(int, "must be an integer"))
+    converter.register_structure_hook(int, _integer)
     converter.register_structure_hook_factory(_is_homogeneous_tuple, _json_array_hook)
     converter.register_structure_hook_factory(attrs.has, _json_object_hook)
     return converter
@@ -90,6 +91,16 @@ def _exactly(kind: type[_T], problem: str) -> Callable[[object, type], _T]:
         return value
 
     return structure
+
+
+def _integer(value: object, _: type) -> int:
+    """JSON has one number type: 2.0 is the integer 2 (JSON Schema's "integer" says so too), so
+    a schema-driven client may send it; 2.5, "2" and true are still not integers."""
+    if type(value) is float and value.is_integer():
+        return int(value)
+    if type(value) is not int:
+        raise JsonShapeError("must be an integer")
+    return value
 
 
 def _is_homogeneous_tuple(cls: object) -> bool:

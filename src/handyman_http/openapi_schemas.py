@@ -310,8 +310,9 @@ REQUESTS: dict[str, Schema] = {
                 "description": "When set, the project is kept for get_playground_code.",
             },
             "user_code": {
-                "type": ["string", "null"],
-                "description": "Extra code, base64; passed to the run as `source_run`.",
+                "anyOf": [ref("Base64Code"), {"type": "string", "maxLength": 0}, {"type": "null"}],
+                "description": "Extra code, base64 (empty or null: none); passed to the run as "
+                "`source_run`.",
             },
         },
     },
