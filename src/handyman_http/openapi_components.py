@@ -79,7 +79,7 @@ HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,128}$"},
     },
     "RetryAfter": {
-        "description": "Seconds to wait before retrying, when the runner is busy.",
+        "description": "Seconds to wait before retrying (the runner busy, the database down).",
         "schema": {"type": "integer", "minimum": 0},
     },
     "WwwAuthenticate": {"description": "`Bearer`.", "schema": {"type": "string"}},
@@ -146,6 +146,22 @@ RESPONSES: dict[str, Response] = {
         "no progress or attempt was recorded (the original recorded such runs as solved), "
         "only the failed run in the run log.",
         "RunnerUnavailable",
+        {"Retry-After": _header_ref("RetryAfter")},
+    ),
+    "DatabaseUnavailable": _error(
+        "The database cannot be used right now (down, frozen, out of connections).",
+        "DatabaseUnavailable",
+        {"Retry-After": _header_ref("RetryAfter")},
+    ),
+    "RunnerOrDatabaseUnavailable": json_response(
+        "No verdict from the runner (nothing recorded but the failed run), or the database "
+        "cannot be used right now; `Retry-After` when retrying makes sense.",
+        {"anyOf": [ref("RunnerUnavailable"), ref("DatabaseUnavailable")]},
+        {"Retry-After": _header_ref("RetryAfter")},
+    ),
+    "AccountsDatabaseUnavailable": _error(
+        "The database cannot be used right now; nothing was written.",
+        "AccountsDatabaseUnavailable",
         {"Retry-After": _header_ref("RetryAfter")},
     ),
     "MethodNotAllowed": json_response(

@@ -378,13 +378,15 @@ def _error_responses(endpoint: LegacyEndpoint) -> dict[str, Response]:
             + ". Nothing was written.",
             ref("AccountsFailure"),
         )
+        responses["503"] = response_ref("AccountsDatabaseUnavailable")
         return responses
     responses = {"400": response_ref("InvalidRequest"), **access_responses()}
     if endpoint.names_catalogue_items:
         responses["404"] = response_ref("NotFound")
     responses["413"] = response_ref("PayloadTooLarge")
-    if endpoint.runs_code:
-        responses["503"] = response_ref("RunnerUnavailable")
+    responses["503"] = response_ref(
+        "RunnerOrDatabaseUnavailable" if endpoint.runs_code else "DatabaseUnavailable"
+    )
     return responses
 
 

@@ -243,7 +243,7 @@ def runs_section() -> ApiSection:
                 ref("Error"),
             ),
             "413": response_ref("PayloadTooLarge"),
-            "503": response_ref("RunnerUnavailable"),
+            "503": response_ref("RunnerOrDatabaseUnavailable"),
         },
     )
     start["requestBody"] = json_request(ref("RunSubmission"))
@@ -274,6 +274,7 @@ def runs_section() -> ApiSection:
         {
             "200": json_response("A page of runs.", ref("RunList")),
             "400": response_ref("InvalidRequest"),
+            "503": response_ref("DatabaseUnavailable"),
         },
     )
     show = _operation(
@@ -287,6 +288,7 @@ def runs_section() -> ApiSection:
             "400": response_ref("InvalidRequest"),
             "403": _forbidden(),
             "404": json_response("No run has this id.", ref("Error")),
+            "503": response_ref("DatabaseUnavailable"),
         },
     )
     stop = _operation(
@@ -303,6 +305,7 @@ def runs_section() -> ApiSection:
             "403": _forbidden(),
             "404": json_response("No run has this id.", ref("Error")),
             "409": json_response("The run has already ended.", ref("Error")),
+            "503": response_ref("DatabaseUnavailable"),
         },
     )
     return ApiSection(

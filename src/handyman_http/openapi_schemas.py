@@ -653,6 +653,24 @@ ERRORS: dict[str, Schema] = {
         {"error": _error_const("Couldn't communicate with tasks runner")},
         description="The runner is absent, busy, timed out or gave no verdict; nothing recorded.",
     ),
+    "DatabaseUnavailable": closed_object(
+        {
+            "error": _error_const("Database unavailable"),
+            "unavailable": {"type": "string", "const": "database"},
+        },
+        description=(
+            "The database is down, frozen or out of connections (answered within a few "
+            "seconds); retry after `Retry-After` seconds. Nothing was written."
+        ),
+    ),
+    "AccountsDatabaseUnavailable": closed_object(
+        {
+            "status": {"type": "integer", "const": -1},
+            "error": _error_const("Database unavailable"),
+            "unavailable": {"type": "string", "const": "database"},
+        },
+        description="DatabaseUnavailable, with merge_users' and split_users' `status`.",
+    ),
     "AccountsFailure": closed_object(
         {
             "status": {"type": "integer", "const": -1},

@@ -16,6 +16,7 @@ from handyman_http.outage_log import OutageLog
 from handyman_http.settings import Settings
 from handyman_store.database import DatabaseTimeouts, DatabaseUrl, create_engine
 from tests.http.conftest import ADMIN_TOKEN, TASK, Api, build_api, encoded
+from tests.http.test_openapi import assert_documented
 from tests.postgres_server import FaultyServer
 
 pytestmark = pytest.mark.postgres
@@ -56,6 +57,29 @@ def test_a_request_while_the_database_is_stopped_answers_503_with_retry_after(
     assert response.json == {"error": "Database unavailable", "unavailable": "database"}
     assert int(response.headers["Retry-After"]) > 0
     assert response.headers["X-Request-Id"]
+
+
+@pytest.mark.parametrize(("path", "body"), REQUESTS)
+def test_the_outage_answer_is_the_one_the_document_declares(
+    outage_api: Api, faulty_postgres: FaultyServer, path: str, body: dict[str, object]
+) -> None:
+    faulty_postgres.halt()
+
+    assert_documented(outage_api.post(path, body, user_id=7), path, "post")
+
+
+def test_the_outage_answers_of_accounts_and_runs_are_the_ones_the_document_declares(
+    outage_api: Api, faulty_postgres: FaultyServer
+) -> None:
+    faulty_postgres.halt()
+
+    merge = outage_api.post("/merge_users", {"cur_user_id": 1, "old_user_id": 2}, admin=True)
+    assert merge.status_code == 503
+    assert merge.json["status"] == -1
+    assert_documented(merge, "/merge_users", "post")
+    runs = outage_api.client.simulate_get("/api/v1/runs", params={"user_id": "7"})
+    assert runs.status_code == 503
+    assert_documented(runs, "/api/v1/runs", "get")
 
 
 def test_health_names_the_database_when_it_is_down(
