@@ -373,6 +373,10 @@ class RunTracker:
         active.ended.set()
 
     def _pulse_loop(self) -> None:
+        """Every pulse records the output so far and reads the stop flags. While that fails (the
+        database is down) the first failure is logged with its traceback, the rest not until it
+        works again: twice a second per worker would otherwise flood the log."""
+        failing = False
         while True:
             time.sleep(self._pulse_seconds)
             with self._lock:
@@ -383,7 +387,18 @@ class RunTracker:
             try:
                 self._pulse(supervised)
             except Exception:
-                log.exception("could not record the progress of %d run(s)", len(supervised))
+                if not failing:
+                    log.warning(
+                        "could not record the progress of %d run(s); not logged again until it "
+                        "works",
+                        len(supervised),
+                        exc_info=True,
+                    )
+                failing = True
+                continue
+            if failing:
+                log.info("recording the progress of runs again")
+                failing = False
 
     def _pulse(self, supervised: list[_ActiveRun]) -> None:
         outputs: dict[str, str] = {}

@@ -3,6 +3,9 @@ can end, and how it refuses runs."""
 
 from __future__ import annotations
 
+import logging
+import time
+
 import pytest
 
 from handyman_core.errors import InvalidInput, RunnerUnavailable
@@ -109,3 +112,34 @@ def test_without_a_runner_nothing_is_recorded() -> None:
     with pytest.raises(RunnerUnavailable):
         runs.execute(SCRIPT, owner=7, item_id=None)
     assert log.list_runs(RunFilter(), offset=0, limit=10).total == 0
+
+
+class FlakyPulses(InMemoryStore):
+    """A run log whose progress writes fail while `down` is set, as during a database outage."""
+
+    down = True
+
+    def record_pulse(self, *args: object, **kwargs: object) -> object:
+        if self.down:
+            raise ConnectionError("the database is down")
+        return super().record_pulse(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_progress_that_cannot_be_recorded_is_logged_once_until_it_can_again(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runner = HeldRunner()
+    log = FlakyPulses()
+    runs = RunTracker(log, runner, lambda: NOW, host_id="h:1", pulse_seconds=0.01)
+    caplog.set_level(logging.INFO, logger="handyman.runs")
+    runs.submit(SCRIPT, owner=7)
+    time.sleep(0.3)
+    log.down = False
+    time.sleep(0.1)
+    runner.nth_run(0).end()
+    runs.shutdown(grace_seconds=WAIT_SECONDS)
+
+    messages = [record.getMessage() for record in caplog.records]
+    failures = [message for message in messages if "could not record the progress" in message]
+    assert len(failures) == 1
+    assert "recording the progress of runs again" in messages
