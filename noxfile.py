@@ -87,3 +87,10 @@ def bench_segments(session: nox.Session) -> None:
     """Segments on PostgreSQL with 1,000,000 users' memberships: reads, writes, month report."""
     session.install("-e", ".[dev]")
     session.run("python", "-m", "bench.segments", *session.posargs)
+
+
+@nox.session(name="bench-stats")
+def bench_stats(session: nox.Session) -> None:
+    """Statistics API, ETL and daily aggregates over 2,000,000 attempts on PostgreSQL."""
+    session.install("-e", ".[dev]")
+    session.run("python", "-m", "bench.stats", *session.posargs)

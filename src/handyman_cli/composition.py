@@ -43,6 +43,7 @@ def build_services(
         catalogue=CatalogueCache(store, refresh),
         runs=run_tracker(store, runner, clock),
         database=store,
+        statistics=store,
         clock=clock,
     )
     return Services(settings, context, database_failure)

@@ -10,6 +10,7 @@ from handyman_cli.database_option import add_database_option
 from handyman_cli.lazy_command import LazyCommand
 from handyman_cli.runner_arguments import add_runner_arguments
 from handyman_cli.serve_arguments import add_serve_arguments
+from handyman_cli.stats_arguments import add_clients_commands, add_stats_commands
 from handyman_core.errors import HandymanError
 
 Command = Callable[[argparse.Namespace], int]
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     runner = commands.add_parser("runner", help="this host's sandbox as a runner for other hosts")
     add_runner_arguments(runner)
+
+    add_clients_commands(commands)
+    add_stats_commands(commands)
 
     database = commands.add_parser("db", help="database maintenance")
     database_commands = database.add_subparsers(dest="db_command", required=True)

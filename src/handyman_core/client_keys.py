@@ -13,6 +13,21 @@ import base64
 import hashlib
 import hmac
 
+from attrs import frozen
+
+from handyman_core.errors import InvalidInput, Unauthorized
+from handyman_core.unicode_text import is_storable
+
+
+@frozen
+class ClientAccess:
+    """What the store keeps of a statistics client: its key's hash and its consumer keys."""
+
+    key_hash: str
+    consumer_keys: frozenset[str]
+    """Empty: the client sees every attempt (the operator's own client)."""
+
+
 KEY_BYTES = 32
 KEY_PREFIX = "hmk_"
 _UNKNOWN_CLIENT_HASH = hashlib.sha256(b"no such client").hexdigest()
@@ -35,3 +50,38 @@ def key_matches(presented: str, stored_hash: str | None) -> bool:
     expected = _UNKNOWN_CLIENT_HASH if stored_hash is None else stored_hash
     matches = hmac.compare_digest(hash_client_key(presented), expected)
     return matches and stored_hash is not None
+
+
+MAX_CLIENT_NAME_LENGTH = 64
+MAX_CONSUMER_KEY_LENGTH = 255
+
+
+def check_client_name(name: str) -> str:
+    """Client names appear in URLs and logs: 1-64 ASCII letters, digits, `.`, `_` or `-`."""
+    if (
+        not 0 < len(name) <= MAX_CLIENT_NAME_LENGTH
+        or not name.isascii()
+        or not name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+    ):
+        raise InvalidInput.field(
+            "client", f"must be 1 to {MAX_CLIENT_NAME_LENGTH} ASCII letters, digits, . _ or -"
+        )
+    return name
+
+
+def check_consumer_key(key: str) -> str:
+    """An LMS's oauth_consumer_key as a client may be limited to: what passback params allow."""
+    if not key or len(key) > MAX_CONSUMER_KEY_LENGTH or "\x00" in key or not is_storable(key):
+        raise InvalidInput.field(
+            "consumer_key", f"must be 1 to {MAX_CONSUMER_KEY_LENGTH} characters of text"
+        )
+    return key
+
+
+def authorize(access: ClientAccess | None, presented_key: str) -> frozenset[str]:
+    """The consumer keys whose attempts the client may read (empty: all), or Unauthorized; an
+    unknown client and a wrong key get the same answer after the same work."""
+    if not key_matches(presented_key, access.key_hash if access is not None else None):
+        raise Unauthorized("The client or its key is not valid")
+    assert access is not None
+    return access.consumer_keys

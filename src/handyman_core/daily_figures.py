@@ -77,6 +77,15 @@ class ClientDay:
     """Both sorted by key."""
 
 
+@frozen
+class StoredDay:
+    """A client's day as stored, with the zone its day was cut in and when it was computed."""
+
+    figures: ClientDay
+    time_zone: str
+    computed_at: datetime
+
+
 def success_rate(correct: int, submits: int) -> float | None:
     return correct / submits if submits else None
 

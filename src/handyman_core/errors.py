@@ -25,6 +25,10 @@ class InvalidInput(HandymanError):
         return cls({name: problem})
 
 
+class Unauthorized(HandymanError):
+    """The credentials a request carries are wrong or name no one; which of the two is not said."""
+
+
 class NotFound(HandymanError):
     """An id is well formed but names nothing live in the catalogue (or no such run/segment).
     `fields`, when given, names each entry of the request that named nothing."""

@@ -8,13 +8,15 @@ proven against the fakes behaves the same against the database.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime
 from typing import Protocol
 
 from attrs import frozen
 
 from handyman_core.catalogue import Catalogue
+from handyman_core.client_keys import ClientAccess
+from handyman_core.daily_figures import StoredDay
 from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
 from handyman_core.progress import ChapterView, ItemProgress, UserProgress
 from handyman_core.run_lifecycle import (
@@ -28,6 +30,9 @@ from handyman_core.run_lifecycle import (
     StopAnswer,
 )
 from handyman_core.run_protocol import RunResult
+from handyman_core.statistics_cursor import CursorPosition
+from handyman_core.statistics_query import TimeWindow
+from handyman_core.statistics_records import StatisticsRecord
 from handyman_core.status import Status
 from handyman_core.transitions import ChapterUpdate, Decision
 
@@ -182,4 +187,30 @@ class RunLog(Protocol):
 class DatabaseProbe(Protocol):
     def check_database(self) -> None:
         """Raises DependencyUnavailable when the database does not answer in time."""
+        ...
+
+
+class StatisticsStore(Protocol):
+    """Learning analytics: the statistics API's clients, an LMS's attempts in time order, and the
+    stored daily figures."""
+
+    def statistics_client(self, name: str) -> ClientAccess | None:
+        """The client's key hash and consumer keys; None for an unknown client."""
+        ...
+
+    def statistics_records(
+        self,
+        consumer_keys: frozenset[str],
+        window: TimeWindow,
+        *,
+        after: CursorPosition | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StatisticsRecord]:
+        """The attempts with `window.start <= created_at < window.end` whose LMS is one of
+        `consumer_keys` (every attempt when empty), in (created_at, attempt_id) order, after
+        `after`, at most `limit`; read as they are iterated."""
+        ...
+
+    def stored_days(self, first: date, last: date, client: str | None = None) -> list[StoredDay]:
+        """The computed days from `first` to `last` (both included), by day then client."""
         ...

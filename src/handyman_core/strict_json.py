@@ -81,6 +81,8 @@ def _describe(error: BaseException, _type: object) -> str:
         return "is required"
     if isinstance(error, JsonShapeError):
         return str(error)
+    if isinstance(error, cattrs.ForbiddenExtraKeysError):
+        return "has unknown keys: " + ", ".join(sorted(error.extra_fields))
     return "has an invalid value"
 
 

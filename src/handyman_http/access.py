@@ -68,7 +68,9 @@ class AccessMiddleware:
     """The API token guards every endpoint when set, whatever the caller's network; resources
     marked `admin_only` need the admin token or a caller from an admin network, and answer 403
     when neither is configured. The admin token also passes the API-token check, so an operator
-    needs only one header."""
+    needs only one header. Resources marked
+    `own_credentials` (the statistics API, whose clients carry their own key) skip the API
+    token."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -77,7 +79,12 @@ class AccessMiddleware:
         self, req: falcon.Request, resp: falcon.Response, resource: object, params: dict[str, Any]
     ) -> None:
         settings = self._settings
-        if settings.api_token is not None and not _admin_by_token(req, settings):
+        own_credentials = getattr(resource, "own_credentials", False)
+        if (
+            settings.api_token is not None
+            and not own_credentials
+            and not _admin_by_token(req, settings)
+        ):
             require_token(req, settings.api_token, what="API token")
         if getattr(resource, "admin_only", False) and not is_admin(req, settings):
             raise _admin_refusal(req, settings)

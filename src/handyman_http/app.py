@@ -32,6 +32,12 @@ from handyman_http.endpoints.playground import GetPlaygroundCode, InjectPlaygrou
 from handyman_http.endpoints.practice import GetPractice, HandlePracticeCode
 from handyman_http.endpoints.runs import RUNS_PATH, Run, Runs, StopRun
 from handyman_http.endpoints.service import Health, OpenApi
+from handyman_http.endpoints.statistics import (
+    DAILY_PATH,
+    STATISTICS_PATH,
+    DailyStats,
+    Statistics,
+)
 from handyman_http.endpoints.tasks import GetTask, RunTask, SaveTask
 from handyman_http.metrics import MetricsMiddleware, MetricsResource
 from handyman_http.request_id import RequestIdMiddleware
@@ -87,6 +93,8 @@ def create_app(services: Services) -> WsgiApp:
     app.add_route(RUNS_PATH, Runs(services))
     app.add_route(RUNS_PATH + "/{run_id}", Run(services))
     app.add_route(RUNS_PATH + "/{run_id}/stop", StopRun(services))
+    app.add_route(STATISTICS_PATH, Statistics(services))
+    app.add_route(DAILY_PATH, DailyStats(services))
     app.add_route("/health", Health(services))
     app.add_route("/openapi.json", OpenApi(services))
     declared = [

@@ -20,6 +20,7 @@ from handyman_core.errors import (
     InvalidInput,
     NotFound,
     RunnerUnavailable,
+    Unauthorized,
 )
 from handyman_http.outage_log import OutageLog
 
@@ -28,6 +29,7 @@ outages = OutageLog(log)
 
 _STATUS_OF = {
     InvalidInput: falcon.HTTP_400,
+    Unauthorized: falcon.HTTP_401,
     NotFound: falcon.HTTP_404,
     Forbidden: falcon.HTTP_403,
     Conflict: falcon.HTTP_409,
@@ -62,6 +64,8 @@ def handle_domain_error(
     body = {**_failure_extras(req), **error_body(error.message)}
     if isinstance(error, InvalidInput):
         body["fields"] = error.fields
+    if isinstance(error, Unauthorized):
+        resp.set_header("WWW-Authenticate", 'ClientKey realm="statistics"')
     if isinstance(error, RunnerUnavailable):
         log.warning("runner unavailable: %s", error.message)
         body["error"] = "Couldn't communicate with tasks runner"

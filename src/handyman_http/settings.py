@@ -26,6 +26,8 @@ class Settings:
     project_path_root: str | None = None
     """Where the site finds practice project trees on its own disk (get_practice.project_path)."""
     catalogue_refresh_seconds: float = 1.0
+    statistics_max_range_days: int = 31
+    """The longest window one statistics request may ask for."""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -35,6 +37,7 @@ class Settings:
             admin_networks=admin_networks_from(environ),
             body_limit=int(environ.get("HANDYMAN_BODY_LIMIT", DEFAULT_BODY_LIMIT)),
             project_path_root=environ.get("HANDYMAN_PROJECT_PATH_ROOT") or None,
+            statistics_max_range_days=int(environ.get("HANDYMAN_STATS_MAX_RANGE_DAYS", "31")),
         )
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from attrs import field, frozen
 
-from handyman_core.ports import DatabaseProbe, PlaygroundStore, ProgressStore
+from handyman_core.ports import DatabaseProbe, PlaygroundStore, ProgressStore, StatisticsStore
 from handyman_service.catalogue_cache import CatalogueCache
 from handyman_service.run_tracking import RunTracker
 
@@ -31,4 +31,5 @@ class ServiceContext:
     runs: RunTracker
     """Every execution goes through it, so every execution is a run on record."""
     database: DatabaseProbe
+    statistics: StatisticsStore
     clock: Clock = field(default=utc_now)

@@ -34,6 +34,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import sqlite
 
+from handyman_core.attempt_types import AttemptItem, AttemptType, is_correct
 from handyman_core.completion import all_chapters_completed, all_tasks_completed
 from handyman_core.ids import (
     ChapterId,
@@ -44,6 +45,7 @@ from handyman_core.ids import (
     course_of_chapter,
     course_of_task,
 )
+from handyman_core.lti_passback import PassbackParams
 from handyman_core.progress import ItemProgress
 from handyman_core.run_protocol import RunResult
 from handyman_core.run_rules import apply_run, apply_save, course_after_run
@@ -59,7 +61,7 @@ from handyman_core.transitions import (
 )
 from handyman_core.unicode_text import check_storable_text
 from handyman_store import schema
-from handyman_store.attempt_log import ItemKind, attempt_instant, log_attempt
+from handyman_store.attempt_log import attempt_instant, log_attempt, passback_columns
 from handyman_store.database import user_write_lock
 from handyman_store.driver_sql import Sql, autocommit, driver_kind, driver_of, pipelined
 from handyman_store.progress_reads import (
@@ -77,7 +79,8 @@ from handyman_store.upsert import conflict_insert, primary_key
 _TASK_COLUMNS = "user_id, task_id, chapter_id, course_id, status, solution_text, attempts_count"
 _ATTEMPT_COLUMNS = (
     "user_id, original_user_id, item_kind, item_id, course_id, code, verdict, status_code, "
-    "duration_ms, created_at"
+    "duration_ms, created_at, attempt_type, is_correct, lti_consumer_key, lti_result_sourcedid, "
+    "lti_outcome_service_url, lms_user_id"
 )
 _ITEM_RETURNED = "RETURNING status, attempts_count, solution_text"
 
@@ -110,7 +113,8 @@ _CHAPTER_VALUES = f":user_id, :chapter_id, :course_id, '{_IN_PROGRESS}'"
 _COURSE_VALUES = f":user_id, :course_id, '{_IN_PROGRESS}'"
 _ATTEMPT_VALUES = (
     ":user_id, :user_id, 'task', :task_id, :course_id, :code, :verdict, :status_code, "
-    ":duration_ms, :created_at"
+    f":duration_ms, :created_at, '{AttemptType.SUBMIT.value}', :is_correct, :lti_consumer_key, "
+    ":lti_result_sourcedid, :lti_outcome_service_url, :lms_user_id"
 )
 _LOCKED = "locked AS (SELECT pg_advisory_xact_lock(CAST(:user_id AS BIGINT)))"
 
@@ -193,11 +197,14 @@ def record_task_run(
     result: RunResult,
     *,
     now: datetime,
+    passback: PassbackParams | None = None,
 ) -> ItemProgress:
-    """A task run that produced a verdict: the task, its chapter and course, and the log.
-    Returns the task's progress after the run."""
+    """A task run that produced a verdict: the task, its chapter and course, and the log (a
+    submit: run_task always checks). Returns the task's progress after the run."""
     _check_storable(code)
     parameters = {
+        **passback_columns(passback),
+        "is_correct": is_correct(AttemptType.SUBMIT, result.verdict),
         "user_id": user_id,
         "task_id": task_id,
         "chapter_id": chapter_of_task(task_id),
@@ -237,10 +244,18 @@ def record_project_run(
     result: RunResult,
     solved: bool,
     now: datetime,
+    attempt_type: AttemptType | None = None,
+    passback: PassbackParams | None = None,
 ) -> ItemProgress:
     """A practice run or test that produced a verdict. `solved` is the caller's call: only a
-    passing `test` action completes a project, a `run` never does."""
+    passing `test` action completes a project, a `run` never does. `attempt_type` is the action
+    as analytics counts it (`test`: submit, `run`: run); a caller that does not say gets a
+    submit for a solved run and a run otherwise (a failed test then counts as a run)."""
     _check_storable(code)
+    if attempt_type is None:
+        attempt_type = AttemptType.SUBMIT if solved else AttemptType.RUN
+    if solved and is_correct(attempt_type, result.verdict) is not True:
+        raise ValueError("only a passing submit solves a project")
     with engine.begin() as connection:
         user_write_lock(connection, [user_id])
         item = apply_run(project_item(connection, user_id, project_id), solved, code)
@@ -249,14 +264,44 @@ def record_project_run(
         log_attempt(
             connection,
             user_id,
-            ItemKind.PROJECT,
+            AttemptItem.PROJECT,
             project_id,
             course_id,
             code=code,
             result=result,
             now=now,
+            attempt_type=attempt_type,
+            passback=passback,
         )
     return item
+
+
+def record_playground_run(
+    engine: Engine,
+    user_id: int,
+    playground_id: str,
+    code: str,
+    *,
+    result: RunResult,
+    now: datetime,
+    passback: PassbackParams | None = None,
+) -> None:
+    """A playground run: a `run` attempt of no course, logged for the user's statistics;
+    progress is untouched."""
+    _check_storable(code)
+    with engine.begin() as connection:
+        log_attempt(
+            connection,
+            user_id,
+            AttemptItem.PLAYGROUND,
+            playground_id,
+            None,
+            code=code,
+            result=result,
+            now=now,
+            attempt_type=AttemptType.RUN,
+            passback=passback,
+        )
 
 
 def save_task(engine: Engine, user_id: int, task_id: TaskId, code: str) -> ItemProgress:

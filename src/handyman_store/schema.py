@@ -15,11 +15,14 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -180,6 +183,12 @@ practice_progress = Table(
     Index(None, "user_id", "course_id"),
 )
 
+ATTEMPT_TYPE_CHECK = "attempt_type IN ('submit', 'run')"
+JUDGED_CHECK = (
+    "(attempt_type = 'submit' AND is_correct IS NOT NULL) "
+    "OR (attempt_type = 'run' AND is_correct IS NULL)"
+)
+
 attempts = Table(
     "attempts",
     metadata,
@@ -191,19 +200,32 @@ attempts = Table(
     ),
     Column("user_id", BigInteger, nullable=False),
     Column("original_user_id", BigInteger, nullable=False),
-    Column("item_kind", String(8), nullable=False),
+    Column("item_kind", String(16), nullable=False),
     Column("item_id", ID, nullable=False),
-    Column("course_id", ID, nullable=False),
+    Column("course_id", ID),
     Column("code", Text, nullable=False),
     Column("verdict", String(16), nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("duration_ms", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("item_kind IN ('task', 'project')", name="item_kind"),
+    Column("attempt_type", String(8), nullable=False),
+    Column("is_correct", Boolean),
+    Column("lti_consumer_key", String(255)),
+    Column("lti_result_sourcedid", Text),
+    Column("lti_outcome_service_url", Text),
+    Column("lms_user_id", String(255)),
+    CheckConstraint("item_kind IN ('task', 'project', 'playground')", name="item_kind"),
+    CheckConstraint(ATTEMPT_TYPE_CHECK, name="attempt_type"),
+    CheckConstraint(JUDGED_CHECK, name="judged"),
     Index(None, "user_id", "created_at"),
     Index(None, "course_id", "created_at"),
+    Index(None, "created_at", "attempt_id"),
+    Index(None, "lti_consumer_key", "created_at", "attempt_id"),
 )
-"""One row per run that produced a verdict; `original_user_id` survives merges for audit."""
+"""One row per run that produced a verdict; `original_user_id` survives merges for audit.
+`lti_*` and `lms_user_id` are the LMS's passback parameters, when it sent them; the two
+(created_at, attempt_id) indexes serve the statistics API's time-ordered pages, for every
+attempt and per LMS. Playground runs belong to no course (`course_id` null)."""
 
 playgrounds = Table(
     "playgrounds",
@@ -323,3 +345,103 @@ segment_events = Table(
 )
 """The membership history (see handyman_core.segment_history): user events, and segment-level
 events (no user id) carrying the new percentage."""
+
+statistics_clients = Table(
+    "statistics_clients",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+"""Who may read the statistics API. Only the SHA-256 of a key is kept (see core.client_keys)."""
+
+statistics_client_consumer_keys = Table(
+    "statistics_client_consumer_keys",
+    metadata,
+    Column(
+        "client_name",
+        String(64),
+        ForeignKey("statistics_clients.name", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("consumer_key", String(255), primary_key=True),
+)
+"""The LMS consumer keys a client sees; a client with none sees every attempt."""
+
+analytics_attempts = Table(
+    "analytics_attempts",
+    metadata,
+    Column("oauth_consumer_key", String(255), primary_key=True),
+    Column("user_id", String(255), primary_key=True),
+    Column("created_at", DateTime(timezone=True), primary_key=True),
+    Column("lis_result_sourcedid", Text),
+    Column("lis_outcome_service_url", Text),
+    Column("is_correct", SmallInteger),
+    Column("attempt_type", String(8), nullable=False),
+    Column("task_id", ID),
+    Column("course_id", ID),
+    Column("source_attempt_id", BigInteger),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(ATTEMPT_TYPE_CHECK, name="attempt_type"),
+    CheckConstraint(JUDGED_CHECK, name="judged"),
+    CheckConstraint("is_correct IN (0, 1)", name="is_correct"),
+    Index(None, "created_at"),
+)
+"""What `handyman stats pull` loads: the seed's table (user_id, oauth_consumer_key,
+lis_result_sourcedid, lis_outcome_service_url, is_correct, attempt_type, created_at) keyed by
+its natural key, plus the ids a Handyman source adds. `oauth_consumer_key` is "" for attempts
+made outside any LMS."""
+
+
+def _daily_key() -> list[Column[object]]:
+    return [
+        Column("day", Date, primary_key=True),
+        Column("client", String(255), primary_key=True),
+    ]
+
+
+def _daily_counts() -> list[Column[object]]:
+    return [
+        Column("attempts", Integer, nullable=False),
+        Column("submits", Integer, nullable=False),
+        Column("correct", Integer, nullable=False),
+        Column("success_rate", Float),
+    ]
+
+
+daily_client_stats = Table(
+    "daily_client_stats",
+    metadata,
+    *_daily_key(),
+    Column("time_zone", String(64), nullable=False),
+    *_daily_counts(),
+    Column("runs", Integer, nullable=False),
+    Column("unique_users", Integer, nullable=False),
+    Column("unique_tasks", Integer, nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+)
+"""A day's figures per LMS client (`client` is the oauth_consumer_key); the day is a calendar
+day in `time_zone`. Re-running a day replaces its rows in all three daily tables."""
+
+daily_course_stats = Table(
+    "daily_course_stats",
+    metadata,
+    *_daily_key(),
+    Column("course_id", ID, primary_key=True),
+    *_daily_counts(),
+    Column("solvers", Integer, nullable=False),
+    Column("median_attempts_to_success", Float),
+)
+
+daily_task_stats = Table(
+    "daily_task_stats",
+    metadata,
+    *_daily_key(),
+    Column("task_id", String(2048), primary_key=True),
+    Column("course_id", ID, nullable=False),
+    *_daily_counts(),
+    Column("solvers", Integer, nullable=False),
+    Column("median_attempts_to_success", Float),
+)
+"""`task_id` is the Handyman task id, or the LMS block (lis_result_sourcedid) when the source
+did not say which task; `course_id` is "" when unknown."""

@@ -7,13 +7,17 @@ open their own transaction in the functions they delegate to, where the rules li
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime
 
 from sqlalchemy import Engine
 
+from handyman_core.attempt_types import AttemptType
 from handyman_core.catalogue import Catalogue
+from handyman_core.client_keys import ClientAccess
+from handyman_core.daily_figures import StoredDay
 from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
+from handyman_core.lti_passback import PassbackParams
 from handyman_core.ports import CatalogueVersion
 from handyman_core.progress import ChapterView, ItemProgress, UserProgress
 from handyman_core.run_lifecycle import (
@@ -27,17 +31,23 @@ from handyman_core.run_lifecycle import (
     StopAnswer,
 )
 from handyman_core.run_protocol import RunResult
+from handyman_core.statistics_cursor import CursorPosition
+from handyman_core.statistics_query import TimeWindow
+from handyman_core.statistics_records import StatisticsRecord
 from handyman_core.status import Status
 from handyman_core.transitions import ChapterUpdate, Decision
 from handyman_store import (
     attempt_log,
     catalogue_snapshot,
+    daily_stats,
     database,
     merge_split,
     playgrounds,
     progress_reads,
     progress_writes,
     run_log,
+    statistics_clients,
+    statistics_reads,
 )
 from handyman_store.attempt_log import Attempt
 from handyman_store.database import read_connection
@@ -83,9 +93,18 @@ class Store:
         )
 
     def record_task_run(
-        self, user_id: int, task_id: TaskId, code: str, result: RunResult, *, now: datetime
+        self,
+        user_id: int,
+        task_id: TaskId,
+        code: str,
+        result: RunResult,
+        *,
+        now: datetime,
+        passback: PassbackParams | None = None,
     ) -> ItemProgress:
-        return progress_writes.record_task_run(self.engine, user_id, task_id, code, result, now=now)
+        return progress_writes.record_task_run(
+            self.engine, user_id, task_id, code, result, now=now, passback=passback
+        )
 
     def record_project_run(
         self,
@@ -97,6 +116,8 @@ class Store:
         result: RunResult,
         solved: bool,
         now: datetime,
+        attempt_type: AttemptType | None = None,
+        passback: PassbackParams | None = None,
     ) -> ItemProgress:
         return progress_writes.record_project_run(
             self.engine,
@@ -107,6 +128,22 @@ class Store:
             result=result,
             solved=solved,
             now=now,
+            attempt_type=attempt_type,
+            passback=passback,
+        )
+
+    def record_playground_run(
+        self,
+        user_id: int,
+        playground_id: str,
+        code: str,
+        *,
+        result: RunResult,
+        now: datetime,
+        passback: PassbackParams | None = None,
+    ) -> None:
+        progress_writes.record_playground_run(
+            self.engine, user_id, playground_id, code, result=result, now=now, passback=passback
         )
 
     def save_task(self, user_id: int, task_id: TaskId, code: str) -> ItemProgress:
@@ -229,6 +266,28 @@ class Store:
     def list_runs(self, where: RunFilter, *, offset: int, limit: int) -> RunPage:
         with read_connection(self.engine) as connection:
             return run_log.list_runs(connection, where, offset=offset, limit=limit)
+
+    # --- learning analytics -------------------------------------------------------------
+
+    def statistics_client(self, name: str) -> ClientAccess | None:
+        with read_connection(self.engine) as connection:
+            return statistics_clients.client_access(connection, name)
+
+    def statistics_records(
+        self,
+        consumer_keys: frozenset[str],
+        window: TimeWindow,
+        *,
+        after: CursorPosition | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StatisticsRecord]:
+        return statistics_reads.stream_statistics(
+            self.engine, consumer_keys, window, after=after, limit=limit
+        )
+
+    def stored_days(self, first: date, last: date, client: str | None = None) -> list[StoredDay]:
+        with read_connection(self.engine) as connection:
+            return daily_stats.stored_days(connection, first, last, client)
 
     # --- health -------------------------------------------------------------------------
 

@@ -21,6 +21,12 @@ COMMANDS = (
     ["check-courses", "DIR"],
     ["runner", "serve"],
     ["db", "upgrade"],
+    ["clients", "add", "NAME"],
+    ["clients", "list"],
+    ["clients", "remove", "NAME"],
+    ["stats", "pull", "--start", "S", "--end", "E"],
+    ["stats", "daily"],
+    ["stats", "run-daily"],
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,19 @@ from referencing.jsonschema import DRAFT202012
 from sqlalchemy import Engine
 
 from handyman_cli.composition import build_services
+from handyman_core.analytics_records import AnalyticsRow
+from handyman_core.attempt_types import AttemptType
+from handyman_core.client_keys import hash_client_key
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import RunResult, Verdict
 from handyman_http.app import LEGACY_ROUTES, create_app
 from handyman_http.openapi import openapi_document
 from handyman_http.settings import Settings
+from handyman_store.analytics_loads import load_rows
+from handyman_store.daily_stats import compute_day
+from handyman_store.statistics_clients import add_client
 from tests.conftest import PROJECT_ROOT
-from tests.http.conftest import ADMIN_TOKEN, Api, Slow, build_api
+from tests.http.conftest import ADMIN_TOKEN, FIXED_NOW, Api, Slow, build_api
 
 DOCUMENT = openapi_document()
 DOCUMENT_URI = "urn:handyman:openapi.json"
@@ -128,8 +135,10 @@ def assert_documented(result: testing.Result, path: str, method: str) -> None:
     location = documented_response(path, method, result.status_code)
     assert "X-Request-Id" in result.headers
     content = _at(location)["content"]
-    (media_type,) = content
-    assert result.headers["Content-Type"].split(";")[0] == media_type.split(";")[0]
+    received = result.headers["Content-Type"].split(";")[0]
+    documented = {media_type.split(";")[0]: media_type for media_type in content}
+    assert received in documented, f"{method.upper()} {path} answered {received}"
+    media_type = documented[received]
     if media_type != "application/json":
         return
     problems = schema_problems(schema_at((*location, "content", media_type, "schema")), result.json)
@@ -178,6 +187,8 @@ class Exchange:
     """Fill the `{name}`s of `path`; a setup call's JSON answer fills those left."""
     expect: Callable[[Any], bool] = lambda body: True
     """Proves the exchange reached the branch it is named for."""
+    prepare: Callable[[Api], None] = lambda api: None
+    """Writes what no request can (statistics clients, computed days) before the setup calls."""
 
 
 def has(**items: Any) -> Callable[[Any], bool]:
@@ -255,6 +266,33 @@ RUN = RUNS + "/{run_id}"
 STOP_RUN = RUN + "/stop"
 SCRIPT = {"language": "bash", "source": "echo hi"}
 START_RUN = Call(RUNS, SCRIPT, query={"wait": "true"})
+
+STATISTICS = "/api/statistics"
+DAILY = "/api/v1/stats/daily"
+STATISTICS_KEY = "hmk_openapi"
+_NOW = FIXED_NOW
+STATISTICS_QUERY = {
+    "client": "operator",
+    "client_key": STATISTICS_KEY,
+    "start": (_NOW - timedelta(days=1)).isoformat(),
+    "end": (_NOW + timedelta(days=1)).isoformat(),
+}
+DAILY_QUERY = {"from": "2026-12-01", "to": "2026-12-01"}
+
+
+def add_statistics_client(api: Api) -> None:
+    add_client(api.engine, "operator", hash_client_key(STATISTICS_KEY), [], now=_NOW)
+
+
+def compute_a_day(api: Api) -> None:
+    at = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    rows = [
+        AnalyticsRow("u1", "uni", "b1", None, 0, AttemptType.SUBMIT, at, TASK, COURSE),
+        AnalyticsRow("u1", "uni", "b1", None, 1, AttemptType.SUBMIT, at + timedelta(minutes=1)),
+    ]
+    load_rows(api.engine, rows, now=_NOW)
+    compute_day(api.engine, at.date(), UTC, "UTC", now=_NOW)
+
 
 # fmt: off
 EXCHANGES: tuple[Exchange, ...] = (
@@ -508,6 +546,29 @@ EXCHANGES: tuple[Exchange, ...] = (
              status=403),
     Exchange("stopping an unknown run", STOP_RUN, user_id=USER,
              path_parameters={"run_id": "0" * 32}, status=404),
+    # statistics
+    Exchange("an LMS's attempts", STATISTICS, method="get", query=STATISTICS_QUERY,
+             prepare=add_statistics_client, setup=solve_every_task(),
+             expect=lambda body: non_empty_list(body) and body[0]["attempt_type"] == "submit"),
+    Exchange("a page of an LMS's attempts", STATISTICS, method="get",
+             query={**STATISTICS_QUERY, "limit": "1"}, prepare=add_statistics_client,
+             setup=solve_every_task(), expect=lambda body: len(body) == 1),
+    Exchange("attempts in a backwards window", STATISTICS, method="get",
+             query={**STATISTICS_QUERY, "end": "2000-01-01"}, prepare=add_statistics_client,
+             status=400, expect=names_field("end")),
+    Exchange("attempts with a wrong client key", STATISTICS, method="get",
+             query={**STATISTICS_QUERY, "client_key": "hmk_wrong"},
+             prepare=add_statistics_client, status=401),
+    Exchange("daily figures", DAILY, method="get", query=DAILY_QUERY, prepare=compute_a_day,
+             expect=lambda body: body["days"][0]["attempts"] == 2),
+    Exchange("daily figures as CSV", DAILY, method="get", query=DAILY_QUERY,
+             headers={"Accept": "text/csv"}, prepare=compute_a_day),
+    Exchange("daily figures without a span", DAILY, method="get", status=400,
+             expect=names_field("from")),
+    Exchange("daily figures without the API token", DAILY, method="get", query=DAILY_QUERY,
+             status=401, settings=WITH_API_TOKEN),
+    Exchange("daily figures with a wrong API token", DAILY, method="get", query=DAILY_QUERY,
+             status=403, settings=WITH_API_TOKEN, headers={"Authorization": "Bearer wrong"}),
     # service endpoints, methods and tokens
     Exchange("health", "/health", method="get", expect=has(status="ok", runner="configured")),
     Exchange("the metrics", "/metrics", method="get"),
@@ -534,6 +595,7 @@ EXCHANGES: tuple[Exchange, ...] = (
 
 
 def _perform(api: Api, exchange: Exchange) -> testing.Result:
+    exchange.prepare(api)
     answered: dict[str, Any] = {}
     for call in exchange.setup:
         api.runner.answer(*call.answers)

@@ -31,6 +31,7 @@ def world(*, with_runner: bool = True) -> World:
         catalogue=CatalogueCache(store, refresh_seconds=0.0),
         runs=tracker,
         database=store,
+        statistics=store,
         clock=lambda: NOW,
     )
     return World(context, store, runner)

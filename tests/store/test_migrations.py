@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
+from handyman_core.attempt_types import AttemptType
+from handyman_store import schema
+from handyman_store.attempt_log import attempts_of
 from handyman_store.database import DatabaseUrl, create_engine
 from handyman_store.migrate import alembic_config, current_revision, head_revision, upgrade
 from handyman_store.schema import metadata
 from handyman_store.schema_version import database_revision, packaged_head, upgrade_if_behind
+
+NOW = datetime(2026, 5, 20, 12, tzinfo=UTC)
 
 
 def test_a_migrated_database_matches_the_schema_module(engine: Engine) -> None:
@@ -80,3 +89,52 @@ def test_a_database_behind_the_head_is_upgraded(engine: Engine) -> None:
     assert database_revision(engine) is None
     upgrade_if_behind(engine)
     assert database_revision(engine) == head_revision()
+
+
+def test_attempts_logged_before_analytics_become_submits_and_runs(engine: Engine) -> None:
+    """Revision 0004: run_task attempts become judged submits; practice attempts, which did not
+    say whether they were a run or a test, become runs."""
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "-1")
+        for item_kind, item_id, verdict in (
+            ("task", "python_chapter_0010_task_0010", "passed"),
+            ("task", "python_chapter_0010_task_0020", "tests_failed"),
+            ("project", "python_calculator", "passed"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO attempts (user_id, original_user_id, item_kind, item_id, "
+                    "course_id, code, verdict, status_code, duration_ms, created_at) VALUES "
+                    "(1, 1, :kind, :item, 'python', 'x', :verdict, 0, 5, :at)"
+                ),
+                {"kind": item_kind, "item": item_id, "verdict": verdict, "at": NOW},
+            )
+
+    upgrade(engine)
+
+    with engine.connect() as connection:
+        [task_passed, task_failed, project] = attempts_of(connection, 1)
+    assert (task_passed.attempt_type, task_passed.is_correct) == (AttemptType.SUBMIT, True)
+    assert (task_failed.attempt_type, task_failed.is_correct) == (AttemptType.SUBMIT, False)
+    assert (project.attempt_type, project.is_correct) == (AttemptType.RUN, None)
+    assert task_passed.passback is None
+
+
+def test_the_database_refuses_a_submit_without_a_judgement(engine: Engine) -> None:
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            schema.attempts.insert().values(
+                user_id=1,
+                original_user_id=1,
+                item_kind="task",
+                item_id="t",
+                course_id="python",
+                code="x",
+                verdict="passed",
+                status_code=0,
+                duration_ms=1,
+                created_at=NOW,
+                attempt_type="submit",
+                is_correct=None,
+            )
+        )

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine
 
+from handyman_core.attempt_types import AttemptType
 from handyman_core.errors import InvalidInput
 from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
+from handyman_core.lti_passback import PassbackParams
 from handyman_core.progress import ItemProgress, UserProgress
 from handyman_core.run_protocol import RunResult, Verdict
 from handyman_core.status import Status
@@ -175,7 +177,15 @@ def test_saving_a_project_leaves_a_completed_course_completed(db: Engine) -> Non
 def record_project_run(engine: Engine, code: str, *, solved: bool) -> ItemProgress:
     result = PASSED if solved else FAILED
     return progress_writes.record_project_run(
-        engine, USER, PROJECT, PYTHON, code, result=result, solved=solved, now=NOW
+        engine,
+        USER,
+        PROJECT,
+        PYTHON,
+        code,
+        result=result,
+        solved=solved,
+        attempt_type=AttemptType.SUBMIT,
+        now=NOW,
     )
 
 
@@ -187,6 +197,79 @@ def test_a_project_run_never_downgrades_a_completed_project(db: Engine) -> None:
     record_project_run(db, "v1", solved=True)
     record_project_run(db, "v2", solved=False)
     assert progress(db).projects[PROJECT] == ItemProgress(Status.COMPLETED, 2, "v2")
+
+
+def test_a_passing_practice_run_never_completes_a_project(db: Engine) -> None:
+    item = progress_writes.record_project_run(
+        db,
+        USER,
+        PROJECT,
+        PYTHON,
+        "{}",
+        result=PASSED,
+        solved=False,
+        attempt_type=AttemptType.RUN,
+        now=NOW,
+    )
+
+    assert item.status is Status.IN_PROGRESS
+    [attempt] = logged(db)
+    assert (attempt.attempt_type, attempt.is_correct) == (AttemptType.RUN, None)
+
+
+def test_a_project_run_that_does_not_name_its_type_is_a_run_unless_solved(db: Engine) -> None:
+    record_project_run(db, "{}", solved=True)
+    progress_writes.record_project_run(
+        db, USER, PROJECT, PYTHON, "{}", result=FAILED, solved=False, now=NOW
+    )
+
+    assert [(a.attempt_type, a.is_correct) for a in logged(db)] == [
+        (AttemptType.SUBMIT, True),
+        (AttemptType.RUN, None),
+    ]
+
+
+def test_a_run_cannot_solve_a_project(db: Engine) -> None:
+    with pytest.raises(ValueError, match="passing submit"):
+        progress_writes.record_project_run(
+            db,
+            USER,
+            PROJECT,
+            PYTHON,
+            "{}",
+            result=PASSED,
+            solved=True,
+            attempt_type=AttemptType.RUN,
+            now=NOW,
+        )
+
+    assert logged(db) == []
+
+
+def test_a_task_run_is_logged_as_a_judged_submit_with_its_passback_params(db: Engine) -> None:
+    passback = PassbackParams("lms", "block-1", "https://lms.example/grade", "learner-1")
+    progress_writes.record_task_run(db, USER, TASK, "x", FAILED, now=NOW, passback=passback)
+
+    [attempt] = logged(db)
+    assert (attempt.attempt_type, attempt.is_correct) == (AttemptType.SUBMIT, False)
+    assert attempt.passback == passback
+
+
+def test_a_playground_run_is_logged_as_a_run_of_no_course(db: Engine) -> None:
+    progress_writes.record_playground_run(db, USER, "pg-1", "print(1)", result=PASSED, now=NOW)
+
+    [attempt] = logged(db)
+    assert (attempt.item_kind, attempt.item_id, attempt.course_id) == (
+        ItemKind.PLAYGROUND,
+        "pg-1",
+        None,
+    )
+    assert (attempt.attempt_type, attempt.is_correct, attempt.passback) == (
+        AttemptType.RUN,
+        None,
+        None,
+    )
+    assert progress(db) == UserProgress()
 
 
 def test_a_project_run_starts_the_course_but_no_chapter(db: Engine) -> None:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 
 from handyman_core import merge_rules, run_rules
+from handyman_core.attempt_types import AttemptType
 from handyman_core.completion import all_chapters_completed, all_tasks_completed
 from handyman_core.errors import Conflict
 from handyman_core.ids import (
@@ -197,6 +198,7 @@ def apply_in_store(engine: Engine, user_id: int, operation: Operation) -> None:
                 code,
                 result=RunResult(Verdict.PASSED if solved else Verdict.TESTS_FAILED),
                 solved=solved,
+                attempt_type=AttemptType.SUBMIT,
                 now=NOW,
             )
         case ProjectSave(project_id, code):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from handyman_core.attempt_types import AttemptType
 from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
 from handyman_core.progress import ItemProgress
 from handyman_core.run_protocol import RunResult, Verdict
@@ -30,7 +31,14 @@ def test_what_the_store_writes_for_a_user_it_reads_back(store: Store) -> None:
     store.record_task_run(USER, TASK, "ok", RunResult(Verdict.PASSED), now=NOW)
     store.save_project(USER, PROJECT, PYTHON, "{}")
     store.record_project_run(
-        USER, PROJECT, PYTHON, "{}", result=RunResult(Verdict.PASSED), solved=True, now=NOW
+        USER,
+        PROJECT,
+        PYTHON,
+        "{}",
+        result=RunResult(Verdict.PASSED),
+        solved=True,
+        attempt_type=AttemptType.SUBMIT,
+        now=NOW,
     )
     assert store.task_item(USER, TASK) == ItemProgress(Status.COMPLETED, 1, "ok")
     assert store.project_item(USER, PROJECT) == ItemProgress(Status.COMPLETED, 1, "{}")

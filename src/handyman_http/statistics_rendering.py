@@ -1,0 +1,85 @@
+"""Rendering the statistics API's answers: a JSON array written as it is read, the `Link`
+header of the next page, and the daily figures as JSON or CSV.
+
+The array is encoded a batch of records at a time, so the worker holds one batch, never the
+window; a window of a million records costs the same memory as a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+
+from handyman_core.daily_figures import ItemFigures, StoredDay, hardest_tasks
+from handyman_core.instants import format_instant
+from handyman_core.statistics_cursor import CursorPosition, encode_cursor
+from handyman_core.statistics_records import StatisticsRecord, record_json
+
+BATCH = 1000
+NEXT_PAGE_PARAMETERS = ("client", "start", "end", "limit")
+
+
+def json_array(records: Iterable[StatisticsRecord], batch: int = BATCH) -> Iterator[bytes]:
+    """`[record, record, ...]` in chunks of `batch` records."""
+    yield b"["
+    first = True
+    chunk: list[dict[str, Any]] = []
+    for record in records:
+        chunk.append(record_json(record))
+        if len(chunk) == batch:
+            yield _encoded(chunk, first)
+            first = False
+            chunk = []
+    if chunk:
+        yield _encoded(chunk, first)
+    yield b"]"
+
+
+def next_link(path: str, params: Mapping[str, str], after: CursorPosition) -> str:
+    """RFC 8288 `Link` value for the page after `after`: the request's own parameters except
+    the key (a client adds its key itself; a link is no place to repeat a secret)."""
+    query = {name: params[name] for name in NEXT_PAGE_PARAMETERS if name in params}
+    query["cursor"] = encode_cursor(after)
+    return f'<{path}?{urlencode(query)}>; rel="next"'
+
+
+def _encoded(chunk: list[dict[str, Any]], first: bool) -> bytes:
+    body = orjson.dumps(chunk)[1:-1]
+    return body if first else b"," + body
+
+
+def daily_json(stored: StoredDay) -> dict[str, Any]:
+    """A client's day: its figures, its courses and tasks, and the hardest tasks' keys."""
+    day = stored.figures
+    figures = day.figures
+    return {
+        "day": day.day.isoformat(),
+        "client": day.client,
+        "time_zone": stored.time_zone,
+        "computed_at": format_instant(stored.computed_at),
+        "attempts": figures.attempts,
+        "submits": figures.submits,
+        "runs": figures.runs,
+        "correct": figures.correct,
+        "success_rate": figures.success_rate,
+        "unique_users": figures.unique_users,
+        "unique_tasks": figures.unique_tasks,
+        "courses": [_item_json("course_id", item) for item in day.courses],
+        "tasks": [_item_json("task_id", item) | {"course_id": item.course} for item in day.tasks],
+        "hardest_tasks": [item.key for item in hardest_tasks(day.tasks)],
+    }
+
+
+def _item_json(key_name: str, item: ItemFigures) -> dict[str, Any]:
+    return {
+        key_name: item.key,
+        "attempts": item.attempts,
+        "submits": item.submits,
+        "correct": item.correct,
+        "success_rate": item.success_rate,
+        "solvers": item.solvers,
+        "median_attempts_to_success": item.median_attempts_to_success,
+    }
