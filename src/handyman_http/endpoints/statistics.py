@@ -7,7 +7,7 @@ The statistics API is the seed vendor's endpoint: its own credentials (`client`,
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import ClassVar
 
 import falcon
@@ -47,8 +47,8 @@ class DailyStats(Endpoint):
     def parse(self, req: falcon.Request) -> statistics.DailyQuery:
         params = single_values(req)
         check = RequestCheck()
-        first = check.take(parse_day, _present(params, "from"), "from")
-        last = check.take(parse_day, _present(params, "to"), "to")
+        first = check.take(_day, params, "from")
+        last = check.take(_day, params, "to")
         check.done()
         return statistics.DailyQuery(first.value, last.value, params.get("client"))
 
@@ -67,10 +67,10 @@ class DailyStats(Endpoint):
         }
 
 
-def _present(params: dict[str, str], name: str) -> str:
+def _day(params: dict[str, str], name: str) -> date:
     if name not in params:
         raise InvalidInput.field(name, "is required (YYYY-MM-DD)")
-    return params[name]
+    return parse_day(params[name], name)
 
 
 def single_values(req: falcon.Request) -> dict[str, str]:
