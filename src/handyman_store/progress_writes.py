@@ -428,10 +428,11 @@ def _update_chapter_postgresql(
     return chapters, current, bool(tasks_done)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=32)
 def _chapter_rules(requested: str) -> tuple[tuple[str, bool, str], ...]:
     """(current status, all tasks completed, status to write) for every state in which the
-    core applies `requested`: the core's own answers, which the statement looks up."""
+    core applies `requested`: the core's own answers, which the statement looks up. `requested`
+    is whatever the client sent, so the cache is bounded."""
     rules = []
     for current in (None, *Status):
         for done in (False, True):
