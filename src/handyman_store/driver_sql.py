@@ -21,11 +21,13 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 import psycopg
 from attrs import frozen
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, DateTime, Engine
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.exc import DBAPIError
 
 from handyman_store.database import DatabaseDidNotAnswer, DatabaseUnavailable
@@ -81,6 +83,25 @@ class Driver:
             return count
         finally:
             cursor.close()
+
+
+def _sqlite_timestamp_processor() -> Callable[[object], str]:
+    dialect = sqlite_dialect.dialect()
+    processor = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+    assert processor is not None
+    return processor
+
+
+_SQLITE_TIMESTAMP = _sqlite_timestamp_processor()
+
+
+def stored_timestamp(kind: DriverKind, moment: datetime | None) -> object:
+    """A timestamp as the driver should be handed it: psycopg takes the aware datetime; on
+    SQLite it is SQLAlchemy's text form for `DateTime`, so rows written here read back through
+    SQLAlchemy like its own."""
+    if moment is None or kind == "postgresql":
+        return moment
+    return _SQLITE_TIMESTAMP(moment)
 
 
 def driver_of(connection: Connection | Driver) -> Driver:

@@ -28,11 +28,10 @@ is no network to save round trips on, and one writer at a time by construction.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, Table
-from sqlalchemy.dialects import sqlite
 
 from handyman_core.attempt_types import AttemptItem, AttemptType, is_correct
 from handyman_core.completion import all_chapters_completed, all_tasks_completed
@@ -60,10 +59,16 @@ from handyman_core.transitions import (
     no_action_chapter,
 )
 from handyman_core.unicode_text import check_storable_text
-from handyman_store import schema
 from handyman_store.attempt_log import attempt_instant, log_attempt, passback_columns
 from handyman_store.database import user_write_lock
-from handyman_store.driver_sql import Sql, autocommit, driver_kind, driver_of, pipelined
+from handyman_store.driver_sql import (
+    Sql,
+    autocommit,
+    driver_kind,
+    driver_of,
+    pipelined,
+    stored_timestamp,
+)
 from handyman_store.progress_reads import (
     chapter_statuses_of_course,
     course_status,
@@ -177,18 +182,6 @@ UPDATE_CHAPTER = Sql.of(
 """Run after LOCK_USER in the same transaction, so its snapshot comes after the lock."""
 
 
-def _sqlite_time() -> Callable[[object], str]:
-    dialect = sqlite.dialect()
-    column_type = schema.attempts.c.created_at.type.dialect_impl(dialect)
-    processor = column_type.bind_processor(dialect)
-    assert processor is not None
-    return processor
-
-
-_SQLITE_TIME = _sqlite_time()
-"""SQLAlchemy's DateTime storage on SQLite, so raw inserts read back like its own."""
-
-
 def record_task_run(
     engine: Engine,
     user_id: int,
@@ -228,7 +221,7 @@ def record_task_run(
             driver.execute(START_COURSE_SQLITE, parameters)
             driver.execute(
                 LOG_TASK_ATTEMPT_SQLITE,
-                {**parameters, "created_at": _SQLITE_TIME(parameters["created_at"])},
+                {**parameters, "created_at": stored_timestamp("sqlite", attempt_instant(now))},
             )
     assert row is not None
     return item_of(row)

@@ -29,6 +29,7 @@ from handyman_core.run_lifecycle import (
     stopped_before_start,
 )
 from handyman_core.run_protocol import Language, RunKind, Verdict
+from handyman_store.driver_sql import Sql, autocommit, driver_kind, stored_timestamp
 from handyman_store.schema import runs
 
 NUL_REPLACEMENT = "\ufffd"
@@ -39,47 +40,84 @@ def storable_text(text: str) -> str:
     return text.replace("\x00", NUL_REPLACEMENT)
 
 
+def _sources(target: RunStatus) -> str:
+    return ", ".join(
+        f"'{value}'" for value in sorted(status.value for status in sources_of(target))
+    )
+
+
+_CREATE = Sql.of(
+    "INSERT INTO runs (run_id, owner, language, kind, item_id, status, user_code_output, "
+    "tests_output, output_truncated, stop_requested, host_id, created_at, heartbeat_at) "
+    f"VALUES (:run_id, :owner, :language, :kind, :item_id, '{RunStatus.QUEUED.value}', '', '', "
+    "FALSE, FALSE, :host_id, :moment, :moment)"
+)
+_MARK_RUNNING = Sql.of(
+    f"UPDATE runs SET status = '{RunStatus.RUNNING.value}', started_at = :moment, "
+    f"heartbeat_at = :moment WHERE run_id = :run_id AND status IN "
+    f"({_sources(RunStatus.RUNNING)})"
+)
+
+
+def _finish(target: RunStatus) -> Sql:
+    return Sql.of(
+        "UPDATE runs SET status = :status, verdict = :verdict, status_code = :status_code, "
+        "user_code_output = :user_code_output, tests_output = :tests_output, "
+        "output_truncated = :output_truncated, detail = :detail, finished_at = :finished_at, "
+        "heartbeat_at = :heartbeat_at "
+        f"WHERE run_id = :run_id AND status IN ({_sources(target)})"
+    )
+
+
+_FINISH = {status: _finish(status) for status in RunStatus if sources_of(status)}
+"""The end of a run as one conditional UPDATE per target status, written once: the condition
+is the core's allowed moves, as in `_move`."""
+
+
 def create_run(engine: Engine, run: NewRun, *, now: datetime) -> None:
-    moment = _utc(now)
-    with engine.begin() as connection:
-        connection.execute(
-            runs.insert().values(
-                run_id=run.run_id,
-                owner=run.owner,
-                language=run.language.value,
-                kind=run.kind.value,
-                item_id=run.item_id,
-                status=RunStatus.QUEUED.value,
-                user_code_output="",
-                tests_output="",
-                output_truncated=False,
-                stop_requested=False,
-                host_id=run.host_id,
-                created_at=moment,
-                heartbeat_at=moment,
-            )
-        )
+    """One statement in autocommit."""
+    kind = driver_kind(engine)
+    moment = stored_timestamp(kind, _utc(now))
+    parameters = {
+        "run_id": run.run_id,
+        "owner": run.owner,
+        "language": run.language.value,
+        "kind": run.kind.value,
+        "item_id": run.item_id,
+        "host_id": run.host_id,
+        "moment": moment,
+    }
+    autocommit(engine, lambda driver: driver.execute(_CREATE, parameters), idempotent=False)
 
 
 def mark_running(engine: Engine, run_id: str, *, now: datetime) -> bool:
-    """False when the run is no longer queued (stopped while it waited): then it must not run."""
-    moment = _utc(now)
-    with engine.begin() as connection:
-        return _move(
-            connection,
-            run_id,
-            RunStatus.RUNNING,
-            started_at=moment,
-            heartbeat_at=moment,
-        )
+    """False when the run is no longer queued (stopped while it waited): then it must not run.
+    One conditional UPDATE in autocommit."""
+    moment = stored_timestamp(driver_kind(engine), _utc(now))
+    parameters = {"run_id": run_id, "moment": moment}
+    changed = autocommit(
+        engine, lambda driver: driver.execute(_MARK_RUNNING, parameters), idempotent=False
+    )
+    return changed == 1
 
 
 def finish_run(engine: Engine, run_id: str, ending: RunEnding, *, now: datetime) -> bool:
     """Record the end; False when the run had already ended (stopped, or failed as orphaned),
-    in which case nothing is written."""
+    in which case nothing is written. One conditional UPDATE in autocommit."""
     moment = _utc(now)
-    with engine.begin() as connection:
-        return _move(connection, run_id, ending.status, **_ending_values(ending, moment))
+    stored = stored_timestamp(driver_kind(engine), moment)
+    parameters = {
+        **_ending_values(ending, moment),
+        "run_id": run_id,
+        "status": ending.status.value,
+        "finished_at": stored,
+        "heartbeat_at": stored,
+    }
+    statement = _FINISH[ending.status]
+    changed = autocommit(
+        engine, lambda driver: driver.execute(statement, parameters), idempotent=False
+    )
+    return changed == 1
 
 
 def record_pulse(
