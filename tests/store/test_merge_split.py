@@ -106,10 +106,10 @@ def test_merge_moves_the_attempt_log_and_keeps_the_original_user(db: Engine) -> 
     assert (attempt.user_id, attempt.original_user_id) == (CUR, OLD)
 
 
-def test_merging_a_user_into_itself_is_invalid_and_writes_nothing(db: Engine) -> None:
-    with pytest.raises(InvalidInput) as refused:
+def test_merging_a_user_into_itself_is_refused_and_writes_nothing(db: Engine) -> None:
+    with pytest.raises(Conflict) as refused:
         merge_users(db, CUR, CUR)
-    assert "old_user_id" in refused.value.fields
+    assert "old_user_id" in refused.value.message
     assert progress_of(db, CUR) == CUR_PROGRESS
 
 
@@ -145,7 +145,7 @@ def test_split_into_a_user_with_progress_is_a_conflict_and_writes_nothing(db: En
     assert progress_of(db, NEW) == only_a_project
 
 
-def test_splitting_a_user_into_itself_is_invalid(db: Engine) -> None:
-    with pytest.raises(InvalidInput):
+def test_splitting_a_user_into_itself_is_refused_and_writes_nothing(db: Engine) -> None:
+    with pytest.raises(Conflict):
         split_users(db, CUR, CUR)
     assert progress_of(db, CUR) == CUR_PROGRESS
