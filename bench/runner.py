@@ -6,8 +6,9 @@ burst of other work on the machine hits each way alike: the two files the API wo
 sandbox's own python3 straight on the host (the baseline); `LocalSandboxRunner.run` in this
 process (the sandbox alone); and `POST /run_task` to `handyman serve --runner local` on SQLite
 (the whole path). The overhead is the API's median minus the baseline's, against a 60 ms
-target. Smaller runs split that overhead into its parts, and 8 concurrent clients measure
-throughput. Run from the project root.
+target. Smaller runs split that overhead into its parts, 8 concurrent clients measure
+throughput, and a flood of 20 clients looping runs for 30 s measures whether reads stay fast
+(`bench.run_flood`). Run from the project root.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from bench.handyman_server import RunningServer, ServerOptions, handyman_server
 from bench.machine import busy_cpu_seconds, describe_machine
 from bench.measure import Timings, format_seconds, timed
 from bench.report_run import run_report
+from bench.run_flood import MEDIAN_FACTOR_TARGET, P99_TARGET_S, Flood, FloodResult
+from handyman_cli.run_admission import DEFAULT_THREADS
 from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult, Verdict
 from handyman_core.solution import decode_submitted_code
 from handyman_core.task_runs import prepare_task_run
@@ -57,6 +60,9 @@ DEFAULT_REPEAT = 30
 DEFAULT_DURATION_S = 15.0
 QUICK_DURATION_S = 3.0
 DEFAULT_CLIENTS = 8
+FLOOD_CLIENTS = 20
+FLOOD_DURATION_S = 30.0
+QUICK_FLOOD_DURATION_S = 5.0
 WARM_UP_ROUNDS = 3
 REQUEST_TIMEOUT_S = 60.0
 SEQUENTIAL_USER = 1
@@ -172,7 +178,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--clients", type=int, default=DEFAULT_CLIENTS, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--worker-threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--worker-threads", type=int, default=DEFAULT_THREADS, help="threads per worker"
+    )
+    parser.add_argument(
+        "--flood-clients", type=int, default=FLOOD_CLIENTS, help="clients looping runs"
+    )
+    parser.add_argument(
+        "--flood-duration",
+        type=float,
+        help=f"seconds of the run flood (default {FLOOD_DURATION_S:g}; --quick "
+        f"{QUICK_FLOOD_DURATION_S:g})",
+    )
     return parser
 
 
@@ -224,9 +241,26 @@ def _run(args: argparse.Namespace, console: Console) -> LoadResult:
             )
             with console.status(f"{args.clients} concurrent clients for {duration:g} s"):
                 load = _Load(server, solution_text, args.clients, duration).run()
+            flood_duration = args.flood_duration or (
+                QUICK_FLOOD_DURATION_S if args.quick else FLOOD_DURATION_S
+            )
+            flood = Flood(
+                server,
+                options.database_url,
+                solution_text,
+                TASK_ID,
+                clients=args.flood_clients,
+                duration_s=flood_duration,
+            )
+            with console.status(
+                f"{args.flood_clients} clients looping runs for {flood_duration:g} s, "
+                "get_courses timed meanwhile"
+            ):
+                flooded = flood.run()
     console.print(_sequential_report(rounds, args.repeat))
     console.print(_breakdown_report(rounds.wall, stages))
     console.print(_load_report(load, runner, rounds, duration))
+    console.print(_flood_report(flooded))
     return load
 
 
@@ -659,6 +693,47 @@ def _load_report(
         f"[red]{failed}[/]" if failed else "0",
         f"{load.busy_cpu_s / (load.elapsed_s * cores):.0%}",
     )
+    return table
+
+
+def _flood_report(flood: FloodResult) -> Table:
+    verdict = "[green]met[/]" if flood.meets_targets else "[bold red]missed[/]"
+    table = Table(
+        title=f"Reads under a run flood: {flood.clients} clients looping run_task for "
+        f"{flood.duration_s:g} s — targets {verdict}",
+        caption=(
+            f"Targets: get_courses p99 < {format_seconds(P99_TARGET_S)} and median within "
+            f"{MEDIAN_FACTOR_TARGET:g}x of idle; no run left active after the drain; every "
+            "verdict on record."
+        ),
+    )
+    for column in ("", "p50", "p99", "Requests"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_row(
+        "get_courses idle",
+        format_seconds(flood.idle.median),
+        format_seconds(flood.idle.p99),
+        str(flood.idle.count),
+    )
+    table.add_row(
+        "get_courses under the flood",
+        format_seconds(flood.flooded.median),
+        format_seconds(flood.flooded.p99),
+        str(flood.flooded.count),
+    )
+    refused = ", ".join(f"{count} x {status}" for status, count in sorted(flood.refused.items()))
+    table.add_row("run_task verdicts", "", "", str(flood.verdicts))
+    table.add_row("run_task refused at once", "", "", refused or "0")
+    table.add_row(
+        "runs on record / still active",
+        "",
+        "",
+        f"{flood.runs_on_record} / {flood.runs_still_active}",
+    )
+    if flood.failures:
+        table.add_row(
+            "[red]other answers[/]", "", "", f"{len(flood.failures)}: {flood.failures[0]}"
+        )
     return table
 
 

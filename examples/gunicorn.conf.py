@@ -27,7 +27,7 @@ bind = os.environ.get("HANDYMAN_BIND", "0.0.0.0:8080")
 # before a thread gets it: slow or silent clients cannot occupy the threads.
 worker_class = "handyman_http.buffering_worker.BufferingThreadWorker"
 workers = int(os.environ.get("HANDYMAN_WORKERS", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("HANDYMAN_THREADS", "4"))
+threads = int(os.environ.get("HANDYMAN_THREADS", "8"))
 
 # Longer than the sandbox's wall-clock maximum, so a run is never cut off by gunicorn itself.
 timeout = 120

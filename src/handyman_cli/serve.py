@@ -24,6 +24,7 @@ from handyman_cli.courses_commands import print_import_report, read_folder_or_re
 from handyman_cli.database_choice import resolve_database_url
 from handyman_cli.demo import prepare_demo
 from handyman_cli.metrics_directory import forget_worker, metrics_directory
+from handyman_cli.run_admission import THREADS_VARIABLE
 from handyman_cli.runner_kinds import RUNNER_VARIABLE, WATCHMAN_URLS_VARIABLE
 from handyman_cli.runner_registry import check_runner_settings
 from handyman_cli.serve_arguments import default_workers
@@ -111,6 +112,7 @@ def serve(args: argparse.Namespace) -> int:
         finally:
             engine.dispose()
     os.environ["HANDYMAN_DATABASE_URL"] = database_url
+    os.environ[THREADS_VARIABLE] = str(args.threads)
     os.environ[RUNNER_VARIABLE] = args.runner
     if args.watchman_url:
         os.environ[WATCHMAN_URLS_VARIABLE] = " ".join(args.watchman_url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from handyman_cli.run_admission import DEFAULT_THREADS
 from handyman_cli.runner_registry import DEFAULT_RUNNER, RUNNERS
 from handyman_http.settings import ADMIN_NETWORKS_VARIABLE
 from handyman_http.trusted_networks import InvalidNetworks, TrustedNetworks
@@ -19,7 +20,13 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--workers", type=int, default=default_workers())
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULT_THREADS,
+        help="threads per worker; runs may take all but a quarter of them (at least 2 stay for "
+        "reads)",
+    )
     parser.add_argument("--courses", metavar="DIR", help="import this course folder on start")
     parser.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema")
     parser.add_argument(

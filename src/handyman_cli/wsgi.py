@@ -13,6 +13,7 @@ gives its runs the same grace on the way out.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import signal
@@ -23,6 +24,7 @@ from types import FrameType
 from sqlalchemy.exc import SQLAlchemyError
 
 from handyman_cli.composition import build_services
+from handyman_cli.run_admission import runs_per_user, runs_per_worker
 from handyman_cli.runner_registry import runner_from_environment
 from handyman_http.app import WsgiApp, create_app
 from handyman_http.request_id import RequestIdLogFilter
@@ -60,7 +62,14 @@ def build_application(environ: Mapping[str, str] = os.environ) -> WsgiApp:
     # Not verified here: a worker that starts (or restarts) while the database is down must come
     # up and answer 503 until it is back, not fail to boot and take the whole server down.
     engine = create_engine(url, verify=False, timeouts=DatabaseTimeouts.from_environment(environ))
-    services = build_services(engine, settings, runner_from_environment(environ))
+    tracker = functools.partial(
+        RunTracker,
+        max_runs_in_flight=runs_per_worker(environ),
+        max_runs_per_user=runs_per_user(environ),
+    )
+    services = build_services(
+        engine, settings, runner_from_environment(environ), run_tracker=tracker
+    )
     runs = services.context.runs
     try:
         runs.recover_interrupted()

@@ -64,6 +64,14 @@ class RunnerUnavailable(HandymanError):
         self.retry_after = retry_after
 
 
+class TooManyRuns(HandymanError):
+    """The user already has as many runs going as one user may; retry after `retry_after`."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class DependencyUnavailable(HandymanError):
     """Something the service depends on (the database) cannot be used right now; the request
     may succeed if retried later, so it is a 503 with Retry-After, never a 500."""

@@ -20,6 +20,7 @@ from handyman_core.errors import (
     InvalidInput,
     NotFound,
     RunnerUnavailable,
+    TooManyRuns,
     Unauthorized,
 )
 from handyman_http.outage_log import OutageLog
@@ -34,6 +35,7 @@ _STATUS_OF = {
     Forbidden: falcon.HTTP_403,
     Conflict: falcon.HTTP_409,
     RunnerUnavailable: falcon.HTTP_503,
+    TooManyRuns: falcon.HTTP_429,
     DependencyUnavailable: falcon.HTTP_503,
     CatalogueInvalid: falcon.HTTP_400,
 }
@@ -71,6 +73,8 @@ def handle_domain_error(
         body["error"] = "Couldn't communicate with tasks runner"
         if error.retry_after is not None:
             resp.set_header("Retry-After", str(error.retry_after))
+    if isinstance(error, TooManyRuns):
+        resp.set_header("Retry-After", str(error.retry_after))
     if isinstance(error, DependencyUnavailable):
         report_unavailable(error)
         body["error"] = f"{error.dependency.capitalize()} unavailable"

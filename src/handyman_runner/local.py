@@ -171,6 +171,7 @@ class LocalSandboxRunner:
             reaps_namespace_init=become_child_subreaper(),
             cgroups=cgroups,
             cpu_cores=self.config.cpu_cores,
+            cpu_weight=self.config.cpu_weight,
             setpriv=_sandbox_program("setpriv", "util-linux") if host_ids and cgroups else "",
         )
         self._languages = LanguageTable.discover(HostProbe(self.config.toolchain_directory))

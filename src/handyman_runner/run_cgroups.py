@@ -11,7 +11,9 @@ its own a stage gets:
   sockets); no swap. The kernel's OOM killer acts inside the group, and the group's `oom_kill`
   counter, not a guess from exit statuses, says a stage ran out of memory.
 - `pids`: its process limit (threads included, as RLIMIT_NPROC counts them), plus bwrap's two.
-- `cpu`: a quota of `cpu_cores` cores, and the group's usage for the CPU limit of the whole stage.
+- `cpu`: a quota of `cpu_cores` cores, a low weight (`cpu_weight`, v2's scale where 100 is a
+  normal process's share), so that on a busy host the service answering requests comes before
+  the sandboxes, and the group's usage for the CPU limit of the whole stage.
 
 Both hierarchies are supported: cgroup v2 where the service's own cgroup (or the one named by
 HANDYMAN_SANDBOX_CGROUP) has the memory, pids and cpu controllers delegated to it (systemd:
@@ -53,6 +55,8 @@ class CgroupLimits:
     memory_bytes: int
     processes: int
     cpu_cores: float
+    cpu_weight: int = 100
+    """cgroup v2's cpu.weight (1-10000, 100 normal); v1's cpu.shares get the same proportion."""
 
 
 class StageCgroup(Protocol):
@@ -117,6 +121,7 @@ class V2Cgroups:
             _write_if_present(path / "memory.swap.max", "0")
             _write(path / "pids.max", str(limits.processes))
             _write(path / "cpu.max", f"{_quota(limits.cpu_cores)} {CPU_PERIOD_MICROSECONDS}")
+            _write(path / "cpu.weight", str(limits.cpu_weight))
         except OSError:
             group.remove()
             raise
@@ -204,6 +209,7 @@ class V1Cgroups:
             _write(paths["pids"] / "pids.max", str(limits.processes))
             _write(paths["cpu"] / "cpu.cfs_period_us", str(CPU_PERIOD_MICROSECONDS))
             _write(paths["cpu"] / "cpu.cfs_quota_us", str(_quota(limits.cpu_cores)))
+            _write(paths["cpu"] / "cpu.shares", str(max(2, limits.cpu_weight * 1024 // 100)))
         except OSError:
             _remove_directories(created)
             raise

@@ -83,6 +83,9 @@ class SandboxConfig:
     """A cgroup v2 directory delegated to the service (HANDYMAN_SANDBOX_CGROUP); None: its own."""
     cpu_cores: float = field(default=2.0, validator=validators.gt(0))
     """CPU quota of one stage, in cores (with a cgroup)."""
+    cpu_weight: int = field(default=20, validator=[validators.ge(1), validators.le(10_000)])
+    """A stage's CPU weight against a normal process's 100 (with a cgroup): on a busy host the
+    service's requests are served before the sandboxes' programs."""
     slot_directory: Path = field(default=Factory(_default_slot_directory), converter=Path)
     queue_timeout: float = field(default=10.0, validator=validators.ge(0))
     """How long a run waits for a free slot before the runner answers busy."""

@@ -116,6 +116,8 @@ class Launcher:
     """Where each stage gets a cgroup of its own; None: rlimits only."""
     cpu_cores: float = 1.0
     """The CPU quota of one stage, in cores."""
+    cpu_weight: int = 100
+    """The stage's CPU weight against the service's (cgroup v2 scale, 100 normal)."""
     setpriv: str = "setpriv"
     """util-linux's setpriv, which switches to `host_ids` when a stage starts behind a gate."""
 
@@ -181,6 +183,7 @@ def _cgroup_limits(launcher: Launcher, limits: RunLimits) -> CgroupLimits:
         memory_bytes=limits.memory_bytes + tmpfs,
         processes=limits.processes + 2,
         cpu_cores=launcher.cpu_cores,
+        cpu_weight=launcher.cpu_weight,
     )
 
 

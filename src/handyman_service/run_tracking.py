@@ -17,6 +17,12 @@ Decisions, and why:
   run not heard of for `stale_after`; readers and the pulse do the latter too, so no run stays
   `running` for ever even where no worker restarts. Heartbeats are written with the writer's
   clock and judged with the reader's, so the hosts' clocks must agree to within seconds (NTP).
+- **Admission.** A run is admitted, or refused at once, before anything waits: at most
+  `max_runs_in_flight` runs of this worker at a time (waiting for a sandbox slot or running),
+  so that the request threads a run's caller waits in never take the threads reads need
+  (503 with Retry-After beyond it), and at most `max_runs_per_user` active runs of one user on
+  record across every worker (429 with Retry-After). A refused run is not recorded; every
+  admitted one reaches an end state in the run log.
 - **Concurrency.** Runs started through the API run on a thread each; the runner's own limit
   (the sandbox's host slots) bounds them, and `max_background_runs` bounds them for runners that
   have none (the remote client).
@@ -37,7 +43,7 @@ from datetime import datetime, timedelta
 
 from attrs import define, field
 
-from handyman_core.errors import Conflict, HandymanError, RunnerUnavailable
+from handyman_core.errors import Conflict, HandymanError, RunnerUnavailable, TooManyRuns
 from handyman_core.ports import RunLog
 from handyman_core.run_lifecycle import (
     INTERRUPTED,
@@ -70,6 +76,8 @@ log = logging.getLogger("handyman.runs")
 DEFAULT_PULSE_SECONDS = 0.5
 DEFAULT_STALE_AFTER = timedelta(seconds=30)
 DEFAULT_MAX_BACKGROUND_RUNS = 64
+DEFAULT_MAX_RUNS_IN_FLIGHT = 64
+DEFAULT_MAX_RUNS_PER_USER = 2
 BUSY_RETRY_AFTER_SECONDS = 5
 RECORDING_GRACE_SECONDS = 5.0
 """How long a shutdown waits, after stopping the runs left, for their ends to be recorded."""
@@ -103,6 +111,8 @@ class RunTracker:
         pulse_seconds: float = DEFAULT_PULSE_SECONDS,
         stale_after: timedelta = DEFAULT_STALE_AFTER,
         max_background_runs: int = DEFAULT_MAX_BACKGROUND_RUNS,
+        max_runs_in_flight: int = DEFAULT_MAX_RUNS_IN_FLIGHT,
+        max_runs_per_user: int = DEFAULT_MAX_RUNS_PER_USER,
         new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
         self._log = run_log
@@ -113,6 +123,8 @@ class RunTracker:
         self._stale_after = stale_after
         self._new_run_id = new_run_id
         self._background = threading.BoundedSemaphore(max_background_runs)
+        self._in_flight = threading.BoundedSemaphore(max_runs_in_flight)
+        self._max_runs_per_user = max_runs_per_user
         self._lock = threading.Lock()
         self._active: dict[str, _ActiveRun] = {}
         self._pulse_thread: threading.Thread | None = None
@@ -282,9 +294,18 @@ class RunTracker:
             raise RunnerUnavailable(
                 "the service is shutting down", retry_after=BUSY_RETRY_AFTER_SECONDS
             )
-        run_id = self._new_run_id()
-        run = NewRun(run_id, owner, request.language, request.kind, item_id, self.host_id)
-        self._log.create_run(run, now=self._clock())
+        self._check_user_allowance(owner)
+        if not self._in_flight.acquire(blocking=False):
+            raise RunnerUnavailable(
+                "every run slot of this worker is taken", retry_after=BUSY_RETRY_AFTER_SECONDS
+            )
+        try:
+            run_id = self._new_run_id()
+            run = NewRun(run_id, owner, request.language, request.kind, item_id, self.host_id)
+            self._log.create_run(run, now=self._clock())
+        except BaseException:
+            self._in_flight.release()
+            raise
         active = self._register(run_id)
         try:
             handle = start_run(self._runner, request)
@@ -369,8 +390,26 @@ class RunTracker:
 
     def _forget(self, active: _ActiveRun) -> None:
         with self._lock:
-            self._active.pop(active.run_id, None)
+            forgotten = self._active.pop(active.run_id, None)
+        if forgotten is not None:
+            self._in_flight.release()
         active.ended.set()
+
+    def _check_user_allowance(self, owner: int | None) -> None:
+        """At most `max_runs_per_user` active runs of one user on record, across every worker
+        and host (two starts racing may both pass: the bound is kept to within a run or two)."""
+        if owner is None:
+            return
+        active = sum(
+            self._log.list_runs(RunFilter(owner=owner, status=status), offset=0, limit=1).total
+            for status in (RunStatus.QUEUED, RunStatus.RUNNING)
+        )
+        if active >= self._max_runs_per_user:
+            raise TooManyRuns(
+                f"user {owner} already has {active} runs going; at most "
+                f"{self._max_runs_per_user} at once",
+                retry_after=BUSY_RETRY_AFTER_SECONDS,
+            )
 
     def _pulse_loop(self) -> None:
         """Every pulse records the output so far and reads the stop flags. While that fails (the

@@ -218,8 +218,11 @@ def build_worker(
     settings: Settings | None = None,
     **tracker_options: Any,
 ) -> Worker:
+    options = {"max_runs_per_user": 1000, **tracker_options}
+    """A user's allowance is tested on its own; other tests start as many runs as they like."""
+
     def tracker(log: RunLog, runner: Runner | None, clock: ClockFunction) -> RunTracker:
-        return RunTracker(log, runner, clock, host_id=host_id, **tracker_options)
+        return RunTracker(log, runner, clock, host_id=host_id, **options)
 
     services = build_services(
         engine,

@@ -134,6 +134,38 @@ def test_a_learner_may_lower_any_limit(worker: Worker, runner: HeldRunner) -> No
     assert runner.nth_run(0).request.limits.wall_seconds == 1
 
 
+def test_a_user_beyond_their_allowance_of_runs_gets_429_with_retry_after(engine: Engine) -> None:
+    runner = HeldRunner()
+    worker = build_worker(engine, runner, max_runs_per_user=2)
+    try:
+        started(worker)
+        started(worker)
+        response = worker.start(SCRIPT)
+        assert response.status_code == 429
+        assert int(response.headers["Retry-After"]) > 0
+        assert worker.start(SCRIPT, user_id=8).status_code == 201
+    finally:
+        for run in runner.runs:
+            run.end()
+        worker.tracker.shutdown(grace_seconds=5.0)
+
+
+def test_a_worker_with_every_run_place_taken_answers_503_at_once(engine: Engine) -> None:
+    runner = HeldRunner()
+    worker = build_worker(engine, runner, max_runs_in_flight=1)
+    try:
+        started(worker)
+        begun = time.monotonic()
+        response = worker.start(SCRIPT, user_id=8)
+        assert response.status_code == 503
+        assert int(response.headers["Retry-After"]) > 0
+        assert time.monotonic() - begun < 1.0
+    finally:
+        for run in runner.runs:
+            run.end()
+        worker.tracker.shutdown(grace_seconds=5.0)
+
+
 def test_with_wait_the_answer_is_the_ended_run(worker: Worker, runner: HeldRunner) -> None:
     def print_then_end() -> None:
         run = runner.nth_run(0)

@@ -58,6 +58,7 @@ def test_v2_enables_the_controllers_and_gives_a_stage_its_limits(tmp_path: Path)
     assert (group / "memory.max").read_text() == str(300 << 20)
     assert (group / "pids.max").read_text() == "66"
     assert (group / "cpu.max").read_text() == "150000 100000"
+    assert (group / "cpu.weight").read_text() == "100"
 
 
 def test_v2_without_delegated_controllers_says_which_are_missing(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from handyman_core.errors import InvalidInput, RunnerUnavailable
+from handyman_core.errors import InvalidInput, RunnerUnavailable, TooManyRuns
 from handyman_core.run_lifecycle import STOPPED_AT_SHUTDOWN, RunFilter, RunStatus, StopAnswer
 from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult, Verdict
 from handyman_service.run_tracking import RunTracker
@@ -143,3 +143,54 @@ def test_progress_that_cannot_be_recorded_is_logged_once_until_it_can_again(
     failures = [message for message in messages if "could not record the progress" in message]
     assert len(failures) == 1
     assert "recording the progress of runs again" in messages
+
+
+def test_a_run_beyond_the_workers_runs_in_flight_is_refused_at_once_and_not_recorded() -> None:
+    runner = HeldRunner()
+    runs, log = tracker(runner, max_runs_in_flight=1)
+    runs.submit(SCRIPT, owner=7)
+
+    with pytest.raises(RunnerUnavailable) as refused:
+        runs.submit(SCRIPT, owner=8)
+
+    assert refused.value.retry_after is not None
+    assert log.list_runs(RunFilter(), offset=0, limit=10).total == 1
+
+
+def test_a_worker_admits_runs_again_once_one_has_ended() -> None:
+    runner = HeldRunner()
+    runs, log = tracker(runner, max_runs_in_flight=1)
+    first = runs.submit(SCRIPT, owner=7)
+    runner.nth_run(0).end()
+    assert runs.wait_for(first, WAIT_SECONDS)
+
+    runs.submit(SCRIPT, owner=8)
+    assert log.list_runs(RunFilter(), offset=0, limit=10).total == 2
+
+
+def test_a_refused_start_frees_its_place_in_flight() -> None:
+    runs, _ = tracker(ScriptedRunner([RunnerUnavailable("busy")]), max_runs_in_flight=1)
+    with pytest.raises(RunnerUnavailable):
+        runs.execute(SCRIPT, owner=7, item_id=None)
+    assert runs.execute(SCRIPT, owner=7, item_id=None).verdict is Verdict.PASSED
+
+
+def test_a_user_with_as_many_runs_going_as_allowed_gets_too_many_runs() -> None:
+    runner = HeldRunner()
+    runs, log = tracker(runner, max_runs_per_user=2)
+    runs.submit(SCRIPT, owner=7)
+    runs.submit(SCRIPT, owner=7)
+
+    with pytest.raises(TooManyRuns) as refused:
+        runs.submit(SCRIPT, owner=7)
+
+    assert refused.value.retry_after > 0
+    assert log.list_runs(RunFilter(owner=7), offset=0, limit=10).total == 2
+    runs.submit(SCRIPT, owner=8)
+
+
+def test_the_admin_acting_for_nobody_is_not_bound_by_a_users_allowance() -> None:
+    runner = HeldRunner()
+    runs, _ = tracker(runner, max_runs_per_user=1)
+    runs.submit(SCRIPT, owner=None)
+    runs.submit(SCRIPT, owner=None)
