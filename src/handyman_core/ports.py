@@ -21,6 +21,7 @@ from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
 from handyman_core.progress import ChapterView, ItemProgress, UserProgress
 from handyman_core.run_lifecycle import (
     NewRun,
+    OutputWrite,
     PulseAnswer,
     RunEnding,
     RunFilter,
@@ -148,10 +149,11 @@ class RunLog(Protocol):
         ...
 
     def record_pulse(
-        self, run_ids: Collection[str], outputs: Mapping[str, str], *, now: datetime
+        self, run_ids: Collection[str], outputs: Mapping[str, OutputWrite], *, now: datetime
     ) -> dict[str, PulseAnswer]:
-        """The output so far of the runs in `outputs`, a heartbeat for every active run in
-        `run_ids`, and what the log says of each (a run missing from the answer is unknown)."""
+        """The new output of the running runs in `outputs` (appended, or replacing), a
+        heartbeat for every active run in `run_ids`, and what the log says of each (a run
+        missing from the answer is unknown)."""
         ...
 
     def request_stop(

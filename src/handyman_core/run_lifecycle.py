@@ -198,6 +198,26 @@ class RunPage:
 
 
 @frozen
+class OutputWrite:
+    """What a pulse writes of a run's output so far: only what is new, appended to what is on
+    record, so that a long run's output is written once rather than once per pulse; or, when
+    `replaces` (the text already written changed, as when a character cut between two reads
+    is completed), all of it."""
+
+    text: str
+    replaces: bool = False
+
+
+def output_write(written: str, now: str) -> OutputWrite | None:
+    """What to write when `written` is on record and the output is now `now`; None: nothing."""
+    if now == written:
+        return None
+    if now.startswith(written):
+        return OutputWrite(now[len(written) :])
+    return OutputWrite(now, replaces=True)
+
+
+@frozen
 class PulseAnswer:
     """What the run log says about a run its worker is supervising."""
 

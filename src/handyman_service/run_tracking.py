@@ -50,6 +50,7 @@ from handyman_core.run_lifecycle import (
     STOPPED_AT_SHUTDOWN,
     STOPPED_ON_REQUEST,
     NewRun,
+    OutputWrite,
     RunEnding,
     RunFilter,
     RunPage,
@@ -58,6 +59,7 @@ from handyman_core.run_lifecycle import (
     StopAnswer,
     ending_of_result,
     ending_without_verdict,
+    output_write,
     stopped_before_start,
 )
 from handyman_core.run_protocol import (
@@ -440,18 +442,21 @@ class RunTracker:
                 failing = False
 
     def _pulse(self, supervised: list[_ActiveRun]) -> None:
-        outputs: dict[str, str] = {}
+        outputs: dict[str, OutputWrite] = {}
+        so_far: dict[str, str] = {}
         for active in supervised:
             if active.handle is not None:
                 output = active.handle.output_so_far()
-                if output != active.written_output:
-                    outputs[active.run_id] = output
+                write = output_write(active.written_output, output)
+                if write is not None:
+                    outputs[active.run_id] = write
+                    so_far[active.run_id] = output
         answers = self._log.record_pulse(
             [active.run_id for active in supervised], outputs, now=self._clock()
         )
         for active in supervised:
-            if active.run_id in outputs:
-                active.written_output = outputs[active.run_id]
+            if active.run_id in so_far:
+                active.written_output = so_far[active.run_id]
             answer = answers.get(active.run_id)
             handle = active.handle
             if handle is not None and not handle.done and (answer is None or answer.should_stop):

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, func, or_, 
 from handyman_core.run_lifecycle import (
     ACTIVE_STATUSES,
     NewRun,
+    OutputWrite,
     PulseAnswer,
     RunEnding,
     RunFilter,
@@ -123,22 +124,24 @@ def finish_run(engine: Engine, run_id: str, ending: RunEnding, *, now: datetime)
 def record_pulse(
     engine: Engine,
     run_ids: Collection[str],
-    outputs: Mapping[str, str],
+    outputs: Mapping[str, OutputWrite],
     *,
     now: datetime,
 ) -> dict[str, PulseAnswer]:
-    """One supervision round of a worker, in one transaction: the output so far of the runs in
-    `outputs` (those whose output changed), a heartbeat for every run in `run_ids`, and what
-    the database says of each (a run missing from the answer no longer exists)."""
+    """One supervision round of a worker, in one transaction: the new output of the runs in
+    `outputs` (appended with SQL's `||`, so an 8 MiB output is written once, not once per
+    pulse), a heartbeat for every run in `run_ids`, and what the database says of each (a run
+    missing from the answer no longer exists)."""
     moment = _utc(now)
     if not run_ids:
         return {}
     with engine.begin() as connection:
-        for run_id, output in outputs.items():
+        for run_id, write in outputs.items():
+            text = storable_text(write.text)
             connection.execute(
                 update(runs)
                 .where(runs.c.run_id == run_id, runs.c.status == RunStatus.RUNNING.value)
-                .values(user_code_output=storable_text(output))
+                .values(user_code_output=text if write.replaces else runs.c.user_code_output + text)
             )
         connection.execute(
             update(runs).where(runs.c.run_id.in_(run_ids), _active()).values(heartbeat_at=moment)

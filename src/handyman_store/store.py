@@ -22,6 +22,7 @@ from handyman_core.ports import CatalogueVersion
 from handyman_core.progress import ChapterView, ItemProgress, UserProgress
 from handyman_core.run_lifecycle import (
     NewRun,
+    OutputWrite,
     PulseAnswer,
     RunEnding,
     RunFilter,
@@ -230,7 +231,7 @@ class Store:
         return run_log.finish_run(self.engine, run_id, ending, now=now)
 
     def record_pulse(
-        self, run_ids: Collection[str], outputs: Mapping[str, str], *, now: datetime
+        self, run_ids: Collection[str], outputs: Mapping[str, OutputWrite], *, now: datetime
     ) -> dict[str, PulseAnswer]:
         return run_log.record_pulse(self.engine, run_ids, outputs, now=now)
 

@@ -14,6 +14,7 @@ from handyman_core.errors import InvalidInput
 from handyman_core.run_lifecycle import (
     ACTIVE_STATUSES,
     ALLOWED_MOVES,
+    OutputWrite,
     RunRecord,
     RunStatus,
     StopAnswer,
@@ -21,6 +22,7 @@ from handyman_core.run_lifecycle import (
     ending_of_result,
     ending_without_verdict,
     move,
+    output_write,
     parse_run_id,
     sources_of,
     stop_answer,
@@ -204,3 +206,21 @@ def test_anything_else_is_not_a_run_id(value: str) -> None:
     with pytest.raises(InvalidInput) as raised:
         parse_run_id(value)
     assert "run_id" in raised.value.fields
+
+
+@given(st.text(max_size=30), st.text(max_size=30))
+def test_an_output_write_applied_to_what_is_written_gives_the_output_now(
+    written: str, now: str
+) -> None:
+    write = output_write(written, now)
+    if write is None:
+        assert now == written
+    elif write.replaces:
+        assert write.text == now
+    else:
+        assert written + write.text == now
+
+
+@given(st.text(max_size=30), st.text(min_size=1, max_size=30))
+def test_output_that_only_grew_is_appended(written: str, more: str) -> None:
+    assert output_write(written, written + more) == OutputWrite(more)

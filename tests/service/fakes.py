@@ -30,6 +30,7 @@ from handyman_core.progress import ChapterView, ItemProgress, UserProgress
 from handyman_core.run_lifecycle import (
     ACTIVE_STATUSES,
     NewRun,
+    OutputWrite,
     PulseAnswer,
     RunEnding,
     RunFilter,
@@ -342,7 +343,7 @@ class InMemoryStore:
         return self._move(run_id, ending.status, **_ending(ending, now))
 
     def record_pulse(
-        self, run_ids: Collection[str], outputs: Mapping[str, str], *, now: datetime
+        self, run_ids: Collection[str], outputs: Mapping[str, OutputWrite], *, now: datetime
     ) -> dict[str, PulseAnswer]:
         with self._lock:
             answers: dict[str, PulseAnswer] = {}
@@ -351,7 +352,10 @@ class InMemoryStore:
                 if record is None:
                     continue
                 if run_id in outputs and record.status is RunStatus.RUNNING:
-                    record = evolve(record, user_code_output=_storable(outputs[run_id]))
+                    write = outputs[run_id]
+                    text = _storable(write.text)
+                    whole = text if write.replaces else record.user_code_output + text
+                    record = evolve(record, user_code_output=whole)
                 if record.status in ACTIVE_STATUSES:
                     record = evolve(record, heartbeat_at=now)
                 self._runs[run_id] = record

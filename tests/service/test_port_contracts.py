@@ -12,6 +12,7 @@ from handyman_core.errors import Conflict, InvalidInput
 from handyman_core.progress import ChapterView, ItemProgress
 from handyman_core.run_lifecycle import (
     NewRun,
+    OutputWrite,
     PulseAnswer,
     RunEnding,
     RunFilter,
@@ -306,7 +307,9 @@ def test_a_pulse_writes_output_and_heartbeat_and_says_which_runs_to_stop(ports: 
     store.request_stop(asked, now=NOW, reason="r")
     store.finish_run(ended, ending_of_result(PASSED), now=NOW)
 
-    answers = store.record_pulse([going, asked, ended], {going: "so far", ended: "late"}, now=LATER)
+    answers = store.record_pulse(
+        [going, asked, ended], {going: OutputWrite("so far"), ended: OutputWrite("late")}, now=LATER
+    )
 
     assert answers == {
         going: PulseAnswer(RunStatus.RUNNING, stop_requested=False),
@@ -319,6 +322,21 @@ def test_a_pulse_writes_output_and_heartbeat_and_says_which_runs_to_stop(ports: 
     finished = store.get_run(ended)
     assert finished is not None
     assert finished.user_code_output == "ok\n"
+
+
+def test_a_pulse_appends_new_output_or_replaces_it_all(ports: Ports) -> None:
+    store = ports.store
+    run_id = running_run(ports)
+    store.record_pulse([run_id], {run_id: OutputWrite("first\n")}, now=LATER)
+    store.record_pulse([run_id], {run_id: OutputWrite("second\x00\n")}, now=LATER)
+    record = store.get_run(run_id)
+    assert record is not None
+    assert record.user_code_output == "first\nsecond\ufffd\n"
+
+    store.record_pulse([run_id], {run_id: OutputWrite("all", replaces=True)}, now=LATER)
+    record = store.get_run(run_id)
+    assert record is not None
+    assert record.user_code_output == "all"
 
 
 def test_orphans_are_failed_by_silence_or_by_their_worker(ports: Ports) -> None:

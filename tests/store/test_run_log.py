@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from handyman_core.run_lifecycle import (
     NewRun,
+    OutputWrite,
     RunEnding,
     RunRecord,
     RunStatus,
@@ -185,7 +186,7 @@ def test_stopping_an_unknown_run_answers_nothing(engine: Engine) -> None:
 
 def test_a_pulse_writes_the_output_so_far_and_a_heartbeat(engine: Engine) -> None:
     run_id = running_run(engine)
-    answers = run_log.record_pulse(engine, [run_id], {run_id: "1\n2\n"}, now=LATER)
+    answers = run_log.record_pulse(engine, [run_id], {run_id: OutputWrite("1\n2\n")}, now=LATER)
     assert answers == {run_id: run_log.PulseAnswer(RunStatus.RUNNING, stop_requested=False)}
     record = read(engine, run_id)
     assert (record.user_code_output, record.heartbeat_at) == ("1\n2\n", LATER)
@@ -203,7 +204,7 @@ def test_a_pulse_tells_the_worker_which_runs_to_stop(engine: Engine) -> None:
 def test_a_pulse_never_touches_an_ended_run(engine: Engine) -> None:
     run_id = running_run(engine)
     run_log.finish_run(engine, run_id, PASSED, now=NOW)
-    run_log.record_pulse(engine, [run_id], {run_id: "later output"}, now=LATER)
+    run_log.record_pulse(engine, [run_id], {run_id: OutputWrite("later output")}, now=LATER)
     record = read(engine, run_id)
     assert (record.user_code_output, record.heartbeat_at) == ("hi\n", NOW)
 
