@@ -24,7 +24,7 @@ from types import FrameType
 from sqlalchemy.exc import SQLAlchemyError
 
 from handyman_cli.composition import build_services
-from handyman_cli.run_admission import runs_per_user, runs_per_worker
+from handyman_cli.run_admission import run_retention, runs_per_user, runs_per_worker
 from handyman_cli.runner_registry import runner_from_environment
 from handyman_http.app import WsgiApp, create_app
 from handyman_http.request_id import RequestIdLogFilter
@@ -66,6 +66,7 @@ def build_application(environ: Mapping[str, str] = os.environ) -> WsgiApp:
         RunTracker,
         max_runs_in_flight=runs_per_worker(environ),
         max_runs_per_user=runs_per_user(environ),
+        retention=run_retention(environ),
     )
     services = build_services(
         engine, settings, runner_from_environment(environ), run_tracker=tracker

@@ -175,6 +175,11 @@ class RunLog(Protocol):
         `host_ids`; how many."""
         ...
 
+    def prune_runs(self, *, created_before: datetime) -> int:
+        """Deletes the ended runs created before `created_before`, output and all; how many.
+        Active runs stay, and so does everything else (the attempt log, progress)."""
+        ...
+
     def active_host_ids(self, host_prefix: str) -> set[str]:
         """The workers named with `host_prefix` that have active runs on record."""
         ...

@@ -26,6 +26,9 @@ Decisions, and why:
 - **Concurrency.** Runs started through the API run on a thread each; the runner's own limit
   (the sandbox's host slots) bounds them, and `max_background_runs` bounds them for runners that
   have none (the remote client).
+- **Retention.** Ended runs, output and all, are deleted `retention` after they were created
+  (30 days by default; None keeps them): at start-up and then hourly, by whichever worker's
+  pulse comes first. The attempt log and progress are other tables and are never pruned here.
 - **Shutdown.** `shutdown(grace)` refuses new runs, lets the running ones finish until the
   deadline, then stops them and records them `stopped`.
 """
@@ -80,6 +83,8 @@ DEFAULT_STALE_AFTER = timedelta(seconds=30)
 DEFAULT_MAX_BACKGROUND_RUNS = 64
 DEFAULT_MAX_RUNS_IN_FLIGHT = 64
 DEFAULT_MAX_RUNS_PER_USER = 2
+DEFAULT_RETENTION = timedelta(days=30)
+PRUNE_EVERY_SECONDS = 3600.0
 BUSY_RETRY_AFTER_SECONDS = 5
 RECORDING_GRACE_SECONDS = 5.0
 """How long a shutdown waits, after stopping the runs left, for their ends to be recorded."""
@@ -115,6 +120,7 @@ class RunTracker:
         max_background_runs: int = DEFAULT_MAX_BACKGROUND_RUNS,
         max_runs_in_flight: int = DEFAULT_MAX_RUNS_IN_FLIGHT,
         max_runs_per_user: int = DEFAULT_MAX_RUNS_PER_USER,
+        retention: timedelta | None = DEFAULT_RETENTION,
         new_run_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
         self._log = run_log
@@ -127,6 +133,8 @@ class RunTracker:
         self._background = threading.BoundedSemaphore(max_background_runs)
         self._in_flight = threading.BoundedSemaphore(max_runs_in_flight)
         self._max_runs_per_user = max_runs_per_user
+        self._retention = retention
+        self._last_prune = time.monotonic()
         self._lock = threading.Lock()
         self._active: dict[str, _ActiveRun] = {}
         self._pulse_thread: threading.Thread | None = None
@@ -247,7 +255,18 @@ class RunTracker:
         )
         if failed:
             log.warning("%d run(s) interrupted by a restart were marked failed", failed)
+        self.prune()
         return failed
+
+    def prune(self) -> int:
+        """Deletes the ended runs older than the retention; how many."""
+        self._last_prune = time.monotonic()
+        if self._retention is None:
+            return 0
+        pruned = self._log.prune_runs(created_before=self._clock() - self._retention)
+        if pruned:
+            log.info("%d run(s) older than %s were pruned", pruned, self._retention)
+        return pruned
 
     def shutdown(self, grace_seconds: float) -> None:
         """Refuses new runs, waits up to `grace_seconds` for the running ones to end, then stops
@@ -464,6 +483,8 @@ class RunTracker:
         if time.monotonic() - self._last_sweep >= self._stale_after.total_seconds():
             self._last_sweep = time.monotonic()
             self._fail_orphaned()
+        if time.monotonic() - self._last_prune >= PRUNE_EVERY_SECONDS:
+            self.prune()
 
     def _fail_orphaned(self) -> None:
         now = self._clock()

@@ -12,7 +12,19 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, func, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 
 from handyman_core.run_lifecycle import (
     ACTIVE_STATUSES,
@@ -154,6 +166,15 @@ def record_pulse(
         return {
             row.run_id: PulseAnswer(RunStatus(row.status), bool(row.stop_requested)) for row in rows
         }
+
+
+def prune_runs(engine: Engine, *, created_before: datetime) -> int:
+    """Retention: the ended runs created before the cutoff go, by the `created_at` index."""
+    with engine.begin() as connection:
+        deleted = connection.execute(
+            delete(runs).where(runs.c.created_at < _utc(created_before), ~_active())
+        )
+        return int(deleted.rowcount or 0)
 
 
 def request_stop(

@@ -264,6 +264,9 @@ class Store:
         with read_connection(self.engine) as connection:
             return run_log.get_run(connection, run_id)
 
+    def prune_runs(self, *, created_before: datetime) -> int:
+        return run_log.prune_runs(self.engine, created_before=created_before)
+
     def list_runs(self, where: RunFilter, *, offset: int, limit: int) -> RunPage:
         with read_connection(self.engine) as connection:
             return run_log.list_runs(connection, where, offset=offset, limit=limit)

@@ -413,6 +413,17 @@ class InMemoryStore:
     def get_run(self, run_id: str) -> RunRecord | None:
         return self._runs.get(run_id)
 
+    def prune_runs(self, *, created_before: datetime) -> int:
+        with self._lock:
+            old = [
+                run_id
+                for run_id, record in self._runs.items()
+                if record.created_at < created_before and record.status.terminal
+            ]
+            for run_id in old:
+                del self._runs[run_id]
+            return len(old)
+
     def list_runs(self, where: RunFilter, *, offset: int, limit: int) -> RunPage:
         matching = [
             record

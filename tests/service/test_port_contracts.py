@@ -376,3 +376,18 @@ def test_runs_are_listed_newest_first_filtered_and_counted(ports: Ports) -> None
     assert [record.run_id for record in page.runs] == [first]
     page = store.list_runs(RunFilter(owner=USER, language=Language.PYTHON), offset=0, limit=10)
     assert ([record.run_id for record in page.runs], page.total) == ([second], 1)
+
+
+def test_pruning_deletes_only_ended_runs_created_before_the_cutoff(ports: Ports) -> None:
+    store = ports.store
+    old_ended = running_run(ports, at=0)
+    store.finish_run(old_ended, ending_of_result(PASSED), now=NOW)
+    old_running = running_run(ports, at=0)
+    new_ended = running_run(ports, at=100)
+    store.finish_run(new_ended, ending_of_result(PASSED), now=NOW)
+
+    assert store.prune_runs(created_before=NOW + timedelta(seconds=50)) == 1
+
+    assert store.get_run(old_ended) is None
+    assert store.get_run(old_running) is not None
+    assert store.get_run(new_ended) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -194,3 +195,30 @@ def test_the_admin_acting_for_nobody_is_not_bound_by_a_users_allowance() -> None
     runs, _ = tracker(runner, max_runs_per_user=1)
     runs.submit(SCRIPT, owner=None)
     runs.submit(SCRIPT, owner=None)
+
+
+def test_ended_runs_older_than_the_retention_are_pruned_at_start_up() -> None:
+    log = InMemoryStore()
+    earlier = RunTracker(log, ScriptedRunner(), lambda: NOW, host_id="h:1")
+    earlier.execute(SCRIPT, owner=7, item_id=None)
+    later = RunTracker(
+        log,
+        ScriptedRunner(),
+        lambda: NOW + timedelta(days=31),
+        host_id="h:2",
+        retention=timedelta(days=30),
+    )
+    later.recover_interrupted()
+    assert log.list_runs(RunFilter(), offset=0, limit=10).total == 0
+
+
+def test_without_a_retention_runs_are_kept() -> None:
+    log = InMemoryStore()
+    RunTracker(log, ScriptedRunner(), lambda: NOW, host_id="h:1").execute(
+        SCRIPT, owner=7, item_id=None
+    )
+    later = RunTracker(
+        log, ScriptedRunner(), lambda: NOW + timedelta(days=400), host_id="h:2", retention=None
+    )
+    assert later.prune() == 0
+    assert log.list_runs(RunFilter(), offset=0, limit=10).total == 1
