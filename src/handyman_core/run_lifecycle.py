@@ -13,7 +13,7 @@ import enum
 import re
 from datetime import datetime, timedelta
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from handyman_core.errors import InvalidInput
 from handyman_core.run_protocol import Language, RunKind, RunResult, Verdict
@@ -170,6 +170,9 @@ class RunRecord:
     finished_at: datetime | None
     heartbeat_at: datetime
     """Last time the worker running it said it still does; timezone-aware, like every time."""
+    output_chars: tuple[int, int] | None = None
+    """Set in a listing: the outputs above are previews (their first PREVIEW_CHARS characters)
+    of outputs of these lengths (program, tests); the whole run is read one by one."""
 
     @property
     def status_code(self) -> int | None:
@@ -178,6 +181,21 @@ class RunRecord:
     def is_orphaned(self, now: datetime, stale_after: timedelta) -> bool:
         """Still active on record, but its worker has not been heard of for `stale_after`."""
         return self.status in ACTIVE_STATUSES and self.heartbeat_at < now - stale_after
+
+
+PREVIEW_CHARS = 1024
+"""How much of each output a listing shows: a page of runs stays small however much they
+printed (a page of 39 runs of 8 MiB each was 193 MB)."""
+
+
+def preview_of(record: RunRecord) -> RunRecord:
+    """The record as a listing shows it."""
+    return evolve(
+        record,
+        user_code_output=record.user_code_output[:PREVIEW_CHARS],
+        tests_output=record.tests_output[:PREVIEW_CHARS],
+        output_chars=(len(record.user_code_output), len(record.tests_output)),
+    )
 
 
 @frozen

@@ -102,6 +102,14 @@ SCHEMAS: dict[str, Schema] = {
                 ),
             },
             "tests_output": {"type": "string", "description": "What the tests printed."},
+            "output_preview": {
+                "type": "boolean",
+                "description": (
+                    "In a listing, true when an output is longer than the first 1024 "
+                    "characters shown here: read the run itself for all of it. Always false "
+                    "when one run is read."
+                ),
+            },
             "output_truncated": {
                 "type": "boolean",
                 "description": "The output went over the runner's limit and was cut.",

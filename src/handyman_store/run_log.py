@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from attrs import evolve
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -28,6 +29,7 @@ from sqlalchemy import (
 
 from handyman_core.run_lifecycle import (
     ACTIVE_STATUSES,
+    PREVIEW_CHARS,
     NewRun,
     OutputWrite,
     PulseAnswer,
@@ -262,14 +264,33 @@ def list_runs(connection: Connection, where: RunFilter, *, offset: int, limit: i
     """Newest first (ties broken by id, so pages never overlap)."""
     condition = and_(true(), *_conditions(where))
     total = connection.execute(select(func.count()).select_from(runs).where(condition)).scalar_one()
+    outputs = (runs.c.user_code_output, runs.c.tests_output)
+    previews = [
+        column
+        for output in outputs
+        for column in (
+            func.substr(output, 1, PREVIEW_CHARS).label(output.name),
+            func.length(output).label(f"{output.name}_chars"),
+        )
+    ]
+    other_columns = [column for column in runs.c if column.name not in {o.name for o in outputs}]
     rows = connection.execute(
-        select(runs)
+        select(*other_columns, *previews)
         .where(condition)
         .order_by(runs.c.created_at.desc(), runs.c.run_id.desc())
         .offset(offset)
         .limit(limit)
     )
-    return RunPage([_record(row) for row in rows], total)
+    return RunPage(
+        [
+            evolve(
+                _record(row),
+                output_chars=(row.user_code_output_chars, row.tests_output_chars),
+            )
+            for row in rows
+        ],
+        total,
+    )
 
 
 def _conditions(where: RunFilter) -> list[ColumnElement[bool]]:

@@ -549,6 +549,20 @@ def test_runs_are_paged_with_offset_and_limit(worker: Worker, runner: HeldRunner
     assert {page["total"] for page in pages} == {5}
 
 
+def test_a_listing_shows_output_previews_and_a_run_all_of_its_output(
+    worker: Worker, runner: HeldRunner
+) -> None:
+    run_id = started(worker)
+    runner.nth_run(0).print("x" * 5000)
+    runner.nth_run(0).end()
+    worker.wait_for_status(run_id, "finished")
+
+    (listed,) = worker.list().json["runs"]
+    assert (len(listed["user_code_output"]), listed["output_preview"]) == (1024, True)
+    alone = worker.get(run_id).json
+    assert (len(alone["user_code_output"]), alone["output_preview"]) == (5000, False)
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

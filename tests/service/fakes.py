@@ -39,6 +39,7 @@ from handyman_core.run_lifecycle import (
     RunStatus,
     StopAnswer,
     can_move,
+    preview_of,
     sources_of,
     stop_answer,
     stopped_before_start,
@@ -434,7 +435,8 @@ class InMemoryStore:
             and (where.kind is None or record.kind is where.kind)
         ]
         matching.sort(key=lambda record: (record.created_at, record.run_id), reverse=True)
-        return RunPage(matching[offset : offset + limit], len(matching))
+        page = [preview_of(record) for record in matching[offset : offset + limit]]
+        return RunPage(page, len(matching))
 
     def _move(self, run_id: str, target: RunStatus, **values: object) -> bool:
         with self._lock:

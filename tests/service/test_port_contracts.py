@@ -12,6 +12,7 @@ from handyman_core.errors import Conflict, InvalidInput
 from handyman_core.progress import ChapterView, ItemProgress
 from handyman_core.run_lifecycle import (
     NewRun,
+    PREVIEW_CHARS,
     OutputWrite,
     PulseAnswer,
     RunEnding,
@@ -391,3 +392,17 @@ def test_pruning_deletes_only_ended_runs_created_before_the_cutoff(ports: Ports)
     assert store.get_run(old_ended) is None
     assert store.get_run(old_running) is not None
     assert store.get_run(new_ended) is not None
+
+
+def test_a_listing_shows_previews_and_a_run_read_alone_all_its_output(ports: Ports) -> None:
+    store = ports.store
+    run_id = running_run(ports)
+    long_output = "é" * (PREVIEW_CHARS + 500)
+    store.record_pulse([run_id], {run_id: OutputWrite(long_output)}, now=LATER)
+
+    (listed,) = store.list_runs(RunFilter(), offset=0, limit=10).runs
+    assert listed.user_code_output == "é" * PREVIEW_CHARS
+    assert listed.output_chars == (PREVIEW_CHARS + 500, 0)
+    record = store.get_run(run_id)
+    assert record is not None
+    assert (record.user_code_output, record.output_chars) == (long_output, None)

@@ -80,6 +80,8 @@ def run_json(record: RunRecord) -> dict[str, Any]:
         "status_code": record.status_code,
         "user_code_output": record.user_code_output,
         "tests_output": record.tests_output,
+        "output_preview": record.output_chars is not None
+        and (len(record.user_code_output), len(record.tests_output)) != record.output_chars,
         "output_truncated": record.output_truncated,
         "stop_requested": record.stop_requested,
         "detail": record.detail,
