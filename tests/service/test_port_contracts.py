@@ -11,8 +11,8 @@ import pytest
 from handyman_core.errors import Conflict, InvalidInput
 from handyman_core.progress import ChapterView, ItemProgress
 from handyman_core.run_lifecycle import (
-    NewRun,
     PREVIEW_CHARS,
+    NewRun,
     OutputWrite,
     PulseAnswer,
     RunEnding,
