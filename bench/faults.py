@@ -164,8 +164,10 @@ def _outage(server: RunningServer, database: FaultyServer, outage_s: float) -> O
         database.resume()
         back["stopped"] = time.monotonic()
         time.sleep(3.0)
-        started = time.monotonic()
         database.freeze()
+        # After the freeze returns: it signals the server's processes one after another, and
+        # requests answered in those milliseconds were answered by a server not yet frozen.
+        started = time.monotonic()
         time.sleep(outage_s)
         windows.append(Window("frozen", started, time.monotonic()))
         database.thaw()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -270,6 +270,23 @@ def read_connection(engine: Engine) -> Connection:
     if engine.dialect.name == "postgresql":
         return connection.execution_options(isolation_level="AUTOCOMMIT")
     return connection.execution_options(**{READ_ONLY_OPTION: True})
+
+
+_T = TypeVar("_T")
+
+
+def read_once_more_after_a_restart(engine: Engine, work: Callable[[Connection], _T]) -> _T:
+    """`work` on a read connection, tried once more on a new one when the pooled connection it
+    got was broken (a restarted server ended every pooled session), so the first read after a
+    restart is not a 503; a server that did not answer at all is not asked twice."""
+    try:
+        with read_connection(engine) as connection:
+            return work(connection)
+    except DBAPIError as error:
+        if not error.connection_invalidated or isinstance(error.orig, DatabaseDidNotAnswer):
+            raise
+    with read_connection(engine) as connection:
+        return work(connection)
 
 
 def _advisory_lock(connection: Connection, key: int) -> None:

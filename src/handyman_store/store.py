@@ -51,7 +51,7 @@ from handyman_store import (
     statistics_reads,
 )
 from handyman_store.attempt_log import Attempt
-from handyman_store.database import read_connection
+from handyman_store.database import read_connection, read_once_more_after_a_restart
 from handyman_store.driver_sql import read
 
 
@@ -212,12 +212,10 @@ class Store:
     # --- the catalogue ------------------------------------------------------------------
 
     def catalogue_version(self) -> CatalogueVersion:
-        with read_connection(self.engine) as connection:
-            return catalogue_snapshot.catalogue_version(connection)
+        return read_once_more_after_a_restart(self.engine, catalogue_snapshot.catalogue_version)
 
     def load_catalogue(self) -> Catalogue:
-        with read_connection(self.engine) as connection:
-            return catalogue_snapshot.load_catalogue(connection)
+        return read_once_more_after_a_restart(self.engine, catalogue_snapshot.load_catalogue)
 
     # --- the run log --------------------------------------------------------------------
 

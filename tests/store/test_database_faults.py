@@ -21,6 +21,7 @@ from handyman_store.database import (
     database_failure,
 )
 from handyman_store.driver_sql import Sql, read
+from handyman_store.store import Store
 from tests.postgres_server import FaultyServer
 
 pytestmark = pytest.mark.postgres
@@ -181,6 +182,33 @@ def test_a_hot_path_read_on_a_frozen_database_is_not_retried_into_a_second_wait(
 
     assert QUICK.answer_limit_s is not None
     assert elapsed < QUICK.answer_limit_s + SLACK_S
+
+
+def test_a_hot_path_read_after_a_restart_succeeds_on_a_connection_that_sat_in_the_pool(
+    faulty_postgres: FaultyServer,
+) -> None:
+    """A restart ends every pooled session ("terminating connection due to administrator
+    command"); the first read of each worker afterwards must not be a 503."""
+    select = Sql.of("SELECT 1")
+    with serving_engine(faulty_postgres) as engine:
+        assert read(engine, lambda driver: driver.rows(select, {})) == [(1,)]
+        faulty_postgres.halt()
+        faulty_postgres.resume()
+
+        assert read(engine, lambda driver: driver.rows(select, {})) == [(1,)]
+
+
+def test_the_catalogue_version_is_read_after_a_restart_on_a_connection_that_sat_in_the_pool(
+    faulty_postgres: FaultyServer,
+) -> None:
+    """The catalogue check is each worker's first read after a restart; it must not be a 503."""
+    with serving_engine(faulty_postgres) as engine:
+        store = Store(engine)
+        version = store.catalogue_version()
+        faulty_postgres.halt()
+        faulty_postgres.resume()
+
+        assert store.catalogue_version() == version
 
 
 def test_a_driver_error_raised_unwrapped_is_recognised_too(faulty_postgres: FaultyServer) -> None:
