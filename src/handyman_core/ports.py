@@ -14,10 +14,12 @@ from typing import Protocol
 
 from attrs import frozen
 
+from handyman_core.attempt_types import AttemptType
 from handyman_core.catalogue import Catalogue
 from handyman_core.client_keys import ClientAccess
 from handyman_core.daily_figures import StoredDay
 from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
+from handyman_core.lti_passback import PassbackParams
 from handyman_core.progress import ChapterView, ItemProgress, UserProgress
 from handyman_core.run_lifecycle import (
     NewRun,
@@ -57,7 +59,14 @@ class ProgressStore(Protocol):
     def project_item(self, user_id: int, project_id: ProjectId) -> ItemProgress | None: ...
 
     def record_task_run(
-        self, user_id: int, task_id: TaskId, code: str, result: RunResult, *, now: datetime
+        self,
+        user_id: int,
+        task_id: TaskId,
+        code: str,
+        result: RunResult,
+        *,
+        now: datetime,
+        passback: PassbackParams | None = None,
     ) -> ItemProgress:
         """A run with a verdict: `core.run_rules` applied to the task, chapter and course, plus
         one attempt-log row."""
@@ -73,7 +82,25 @@ class ProgressStore(Protocol):
         result: RunResult,
         solved: bool,
         now: datetime,
-    ) -> ItemProgress: ...
+        attempt_type: AttemptType | None = None,
+        passback: PassbackParams | None = None,
+    ) -> ItemProgress:
+        """`attempt_type`: the practice action as analytics counts it (`test` a submit, `run` a
+        run); LTI `passback` parameters are stored with the attempt."""
+        ...
+
+    def record_playground_run(
+        self,
+        user_id: int,
+        playground_id: str,
+        code: str,
+        *,
+        result: RunResult,
+        now: datetime,
+        passback: PassbackParams | None = None,
+    ) -> None:
+        """A playground run as a `run` attempt of no course; progress is untouched."""
+        ...
 
     def save_task(self, user_id: int, task_id: TaskId, code: str) -> ItemProgress: ...
 

@@ -7,11 +7,14 @@ check that it names a live catalogue item (404) before anything is read, run or 
 
 from __future__ import annotations
 
+from typing import Any
+
 import falcon
 from attrs import define, frozen
 
 from handyman_core import ids
 from handyman_core.errors import InvalidInput
+from handyman_core.lti_passback import PassbackParams, parse_passback_params
 from handyman_core.solution import decode_submitted_code
 
 
@@ -30,6 +33,8 @@ class Options:
     example_id: str = ""
     source_run: str = ""
     source_test: str = ""
+    passback_params: Any = None
+    """LTI passback parameters (checked by `core.lti_passback`)."""
 
 
 def query_value(req: falcon.Request, name: str) -> str | None:
@@ -122,3 +127,8 @@ def task_target(options: Options) -> ids.TaskId:
     if not options.task_id:
         raise InvalidInput({"task_id": "is required"})
     return ids.parse_task_id(options.task_id)
+
+
+def passback_of(body: Any) -> PassbackParams | None:
+    """The body's `passback_params`, checked: a 400 naming `passback_params.<key>` if bad."""
+    return parse_passback_params(body.passback_params)

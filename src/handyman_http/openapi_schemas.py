@@ -245,6 +245,7 @@ REQUESTS: dict[str, Schema] = {
             "solution_text": ref("Base64Code"),
             "task_type": {"type": ["string", "null"], "enum": ["code", "plain_text", "", None]},
             "example_id": ref("ExampleId"),
+            "passback_params": {"anyOf": [ref("PassbackParams"), {"type": "null"}]},
         },
     },
     "TaskSave": {
@@ -291,6 +292,7 @@ REQUESTS: dict[str, Schema] = {
                 ),
             },
             "user_cmd_line_args": {"type": ["string", "null"]},
+            "passback_params": {"anyOf": [ref("PassbackParams"), {"type": "null"}]},
         },
     },
     "PlaygroundRun": {
@@ -314,6 +316,7 @@ REQUESTS: dict[str, Schema] = {
                 "description": "Extra code, base64 (empty or null: none); passed to the run as "
                 "`source_run`.",
             },
+            "passback_params": {"anyOf": [ref("PassbackParams"), {"type": "null"}]},
         },
     },
     "PlaygroundQuery": {

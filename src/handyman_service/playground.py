@@ -7,6 +7,7 @@ from attrs import frozen
 
 from handyman_core.errors import NotFound
 from handyman_core.ids import ExampleId, TaskId
+from handyman_core.lti_passback import PassbackParams
 from handyman_core.run_protocol import RunRequest, RunResult
 from handyman_core.task_runs import prepare_playground_injection
 from handyman_service.code_runs import run_for_verdict
@@ -21,11 +22,15 @@ class RunPlayground:
     project_tree: str
     playground_id: str | None = None
     """When given, the project is kept under it for `playground_code`."""
+    passback: PassbackParams | None = None
+    """LTI passback parameters from an LMS, stored with the attempt."""
 
 
 def run_playground(context: ServiceContext, command: RunPlayground) -> RunResult:
     """Nothing about progress is written. Unlike the original, the code is kept under
-    `playground_id` so that it can be given back."""
+    `playground_id` so that it can be given back. A run an LMS sends (with passback parameters)
+    for a signed-in user is a `run` attempt in its statistics; other playground runs are no
+    attempts, as before (an attempt belongs to a user, and the site's playground is no exercise)."""
     if command.playground_id:
         context.playgrounds.save_playground(
             command.playground_id,
@@ -34,9 +39,19 @@ def run_playground(context: ServiceContext, command: RunPlayground) -> RunResult
             command.project_tree,
             now=context.clock(),
         )
-    return run_for_verdict(
+    result = run_for_verdict(
         context.runs, command.request, owner=command.user_id, item_id=command.playground_id
     )
+    if command.user_id is not None and command.passback is not None:
+        context.progress.record_playground_run(
+            command.user_id,
+            command.playground_id or "",
+            command.project_tree,
+            result=result,
+            now=context.clock(),
+            passback=command.passback,
+        )
+    return result
 
 
 def playground_code(context: ServiceContext, playground_id: str) -> str:

@@ -7,8 +7,10 @@ import posixpath
 
 from attrs import frozen
 
+from handyman_core.attempt_types import practice_attempt_type
 from handyman_core.catalogue import Course, PracticeProject
 from handyman_core.ids import CourseId, ProjectId
+from handyman_core.lti_passback import PassbackParams
 from handyman_core.project_tree import parse_project_tree
 from handyman_core.run_protocol import RunResult
 from handyman_core.status import Status
@@ -77,6 +79,8 @@ class HandlePracticeCode:
     """Checked by `prepare_practice_run` (the original ran unknown actions as tests)."""
     project_tree: str
     cmd_line_args: str = ""
+    passback: PassbackParams | None = None
+    """LTI passback parameters from an LMS, stored with the attempt."""
 
 
 @frozen
@@ -106,5 +110,7 @@ def handle_practice_code(
         result=result,
         solved=command.action == PracticeAction.TEST and result.verdict.solves,
         now=context.clock(),
+        attempt_type=practice_attempt_type(command.action),
+        passback=command.passback,
     )
     return result

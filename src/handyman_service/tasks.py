@@ -5,6 +5,7 @@ from __future__ import annotations
 from attrs import frozen
 
 from handyman_core.ids import TaskId
+from handyman_core.lti_passback import PassbackParams
 from handyman_core.run_protocol import RunResult
 from handyman_core.status import Status
 from handyman_core.task_runs import prepare_task_run
@@ -45,6 +46,8 @@ class RunTask:
     color: bool = False
     type_check: bool = False
     example_id: str | None = None
+    passback: PassbackParams | None = None
+    """LTI passback parameters from an LMS, stored with the attempt."""
 
 
 def run_task(context: ServiceContext, command: RunTask) -> RunResult:
@@ -61,7 +64,12 @@ def run_task(context: ServiceContext, command: RunTask) -> RunResult:
     )
     result = run_for_verdict(context.runs, request, owner=command.user_id, item_id=command.task_id)
     context.progress.record_task_run(
-        command.user_id, command.task_id, command.code, result, now=context.clock()
+        command.user_id,
+        command.task_id,
+        command.code,
+        result,
+        now=context.clock(),
+        passback=command.passback,
     )
     return result
 

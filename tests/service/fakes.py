@@ -7,14 +7,17 @@ against these and against the real store on both databases, so they cannot drift
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 
 from attrs import evolve
 
 from handyman_core import merge_rules
+from handyman_core.attempt_types import AttemptItem, AttemptType, is_correct
 from handyman_core.catalogue import Catalogue
+from handyman_core.client_keys import ClientAccess
 from handyman_core.completion import all_chapters_completed, all_tasks_completed
+from handyman_core.daily_figures import StoredDay
 from handyman_core.errors import DependencyUnavailable
 from handyman_core.ids import (
     ChapterId,
@@ -25,6 +28,7 @@ from handyman_core.ids import (
     course_of_chapter,
     course_of_task,
 )
+from handyman_core.lti_passback import PassbackParams
 from handyman_core.ports import CatalogueVersion
 from handyman_core.progress import ChapterView, ItemProgress, UserProgress
 from handyman_core.run_lifecycle import (
@@ -46,6 +50,9 @@ from handyman_core.run_lifecycle import (
 )
 from handyman_core.run_protocol import RunResult
 from handyman_core.run_rules import apply_run, apply_save, chapter_after_run, course_after_run
+from handyman_core.statistics_cursor import CursorPosition
+from handyman_core.statistics_query import TimeWindow
+from handyman_core.statistics_records import StatisticsRecord
 from handyman_core.status import Status
 from handyman_core.transitions import (
     Apply,
@@ -67,6 +74,10 @@ class InMemoryStore:
         self._lock = threading.RLock()
         self._users: dict[int, UserProgress] = {}
         self.attempts: list[tuple[int, str, RunResult]] = []
+        self.statistics: list[StatisticsRecord] = []
+        """Every attempt as the statistics API answers it (merges re-own them, as the log)."""
+        self.clients: dict[str, ClientAccess] = {}
+        self.days: list[StoredDay] = []
         self._playgrounds: dict[str, str] = {}
         self._catalogue = Catalogue()
         self._version = CatalogueVersion(0, "")
@@ -150,7 +161,14 @@ class InMemoryStore:
             self._users[user_id] = progress
 
     def record_task_run(
-        self, user_id: int, task_id: TaskId, code: str, result: RunResult, *, now: datetime
+        self,
+        user_id: int,
+        task_id: TaskId,
+        code: str,
+        result: RunResult,
+        *,
+        now: datetime,
+        passback: PassbackParams | None = None,
     ) -> ItemProgress:
         check_storable_text(code, "solution_text")
         with self._lock:
@@ -167,6 +185,16 @@ class InMemoryStore:
                 ),
             )
             self.attempts.append((user_id, task_id, result))
+            self._log(
+                user_id,
+                item=AttemptItem.TASK,
+                item_id=task_id,
+                course_id=course_id,
+                attempt_type=AttemptType.SUBMIT,
+                result=result,
+                now=now,
+                passback=passback,
+            )
             return item
 
     def record_project_run(
@@ -179,14 +207,78 @@ class InMemoryStore:
         result: RunResult,
         solved: bool,
         now: datetime,
+        attempt_type: AttemptType | None = None,
+        passback: PassbackParams | None = None,
     ) -> ItemProgress:
         check_storable_text(code, "solution_text")
+        kind = attempt_type or (AttemptType.SUBMIT if solved else AttemptType.RUN)
+        if solved and is_correct(kind, result.verdict) is not True:
+            raise ValueError("only a passing submit solves a project")
         with self._lock:
             user = self._user(user_id)
             item = apply_run(user.projects.get(project_id), solved, code)
             self._write_project(user_id, project_id, course_id, item)
             self.attempts.append((user_id, project_id, result))
+            self._log(
+                user_id,
+                item=AttemptItem.PROJECT,
+                item_id=project_id,
+                course_id=course_id,
+                attempt_type=kind,
+                result=result,
+                now=now,
+                passback=passback,
+            )
             return item
+
+    def record_playground_run(
+        self,
+        user_id: int,
+        playground_id: str,
+        code: str,
+        *,
+        result: RunResult,
+        now: datetime,
+        passback: PassbackParams | None = None,
+    ) -> None:
+        check_storable_text(code, "solution_text")
+        with self._lock:
+            self._log(
+                user_id,
+                item=AttemptItem.PLAYGROUND,
+                item_id=None,
+                course_id=None,
+                attempt_type=AttemptType.RUN,
+                result=result,
+                now=now,
+                passback=passback,
+            )
+
+    def _log(
+        self,
+        user_id: int,
+        *,
+        item: AttemptItem,
+        item_id: str | None,
+        course_id: str | None,
+        attempt_type: AttemptType,
+        result: RunResult,
+        now: datetime,
+        passback: PassbackParams | None,
+    ) -> None:
+        self.statistics.append(
+            StatisticsRecord(
+                attempt_id=len(self.statistics) + 1,
+                handyman_user_id=user_id,
+                passback=passback,
+                attempt_type=attempt_type,
+                is_correct=is_correct(attempt_type, result.verdict),
+                created_at=now.astimezone(UTC),
+                item_kind=item,
+                item_id=item_id,
+                course_id=course_id,
+            )
+        )
 
     def save_task(self, user_id: int, task_id: TaskId, code: str) -> ItemProgress:
         check_storable_text(code, "solution_text")
@@ -285,11 +377,54 @@ class InMemoryStore:
             self.attempts = [
                 (cur if user == old else user, item, result) for user, item, result in self.attempts
             ]
+            self.statistics = [
+                evolve(record, handyman_user_id=cur) if record.handyman_user_id == old else record
+                for record in self.statistics
+            ]
 
     def split_users(self, cur_user_id: int, new_user_id: int) -> None:
         cur, new = merge_rules.check_split_ids(cur_user_id, new_user_id)
         with self._lock:
             self._set(new, merge_rules.split_user(self._user(cur), self._user(new)))
+
+    # --- learning analytics ------------------------------------------------------------------
+
+    def statistics_client(self, name: str) -> ClientAccess | None:
+        return self.clients.get(name)
+
+    def statistics_records(
+        self,
+        consumer_keys: frozenset[str],
+        window: TimeWindow,
+        *,
+        after: CursorPosition | None = None,
+        limit: int | None = None,
+    ) -> Iterator[StatisticsRecord]:
+        with self._lock:
+            chosen = sorted(
+                (
+                    record
+                    for record in self.statistics
+                    if record.created_at in window
+                    and (after is None or record.position > after)
+                    and (
+                        not consumer_keys
+                        or (
+                            record.passback is not None
+                            and record.passback.oauth_consumer_key in consumer_keys
+                        )
+                    )
+                ),
+                key=lambda record: record.position,
+            )
+        return iter(chosen if limit is None else chosen[:limit])
+
+    def stored_days(self, first: date, last: date, client: str | None = None) -> list[StoredDay]:
+        return [
+            day
+            for day in self.days
+            if first <= day.figures.day <= last and client in (None, day.figures.client)
+        ]
 
     # --- playgrounds -------------------------------------------------------------------------
 

@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from handyman_core.attempt_types import AttemptItem, AttemptType
 from handyman_core.errors import Conflict, InvalidInput
+from handyman_core.lti_passback import PassbackParams
 from handyman_core.progress import ChapterView, ItemProgress
 from handyman_core.run_lifecycle import (
     PREVIEW_CHARS,
@@ -22,6 +24,7 @@ from handyman_core.run_lifecycle import (
     ending_of_result,
 )
 from handyman_core.run_protocol import Language, RunKind, RunResult, Verdict
+from handyman_core.statistics_query import TimeWindow
 from handyman_core.status import Status
 from handyman_core.transitions import Apply, ChapterUpdate, NoAction, NotAllCompleted, Refused
 from tests.service.conftest import (
@@ -406,3 +409,58 @@ def test_a_listing_shows_previews_and_a_run_read_alone_all_its_output(ports: Por
     record = store.get_run(run_id)
     assert record is not None
     assert (record.user_code_output, record.output_chars) == (long_output, None)
+
+
+# --- learning analytics ----------------------------------------------------------------------
+
+LMS = PassbackParams("uni-lms", "block-1", "https://lms.example/grade", "student-7")
+STATS_WINDOW = TimeWindow(NOW - timedelta(hours=1), NOW + timedelta(hours=1))
+
+
+def test_a_task_run_with_passback_params_is_read_back_as_its_lmss_attempt(ports: Ports) -> None:
+    ports.publish()
+    ports.store.record_task_run(USER, TASK, "x", FAILED, now=NOW, passback=LMS)
+    ports.store.record_task_run(OTHER, TASK, "x", PASSED, now=NOW + timedelta(seconds=1))
+
+    [lms] = ports.store.statistics_records(frozenset({"uni-lms"}), STATS_WINDOW)
+    everyone = list(ports.store.statistics_records(frozenset(), STATS_WINDOW))
+
+    assert (lms.handyman_user_id, lms.user_id, lms.passback) == (USER, "student-7", LMS)
+    assert (lms.attempt_type, lms.is_correct, lms.item_id, lms.course_id) == (
+        AttemptType.SUBMIT,
+        False,
+        TASK,
+        COURSE,
+    )
+    assert [record.handyman_user_id for record in everyone] == [USER, OTHER]
+    assert everyone[1].passback is None
+
+
+def test_statistics_pages_follow_the_cursor(ports: Ports) -> None:
+    ports.publish()
+    for second in range(3):
+        ports.store.record_task_run(USER, TASK, "x", PASSED, now=NOW + timedelta(seconds=second))
+
+    first = list(ports.store.statistics_records(frozenset(), STATS_WINDOW, limit=2))
+    rest = list(ports.store.statistics_records(frozenset(), STATS_WINDOW, after=first[-1].position))
+
+    assert len(first) == 2 and len(rest) == 1
+    assert rest[0].created_at == NOW + timedelta(seconds=2)
+
+
+def test_practice_and_playground_attempts_have_their_types(ports: Ports) -> None:
+    ports.publish()
+    ports.store.record_project_run(
+        USER, PROJECT, COURSE, "{}", result=FAILED, solved=False, now=NOW,
+        attempt_type=AttemptType.SUBMIT,
+    )  # fmt: skip
+    ports.store.record_playground_run(
+        USER, "pg-1", "{}", result=PASSED, now=NOW + timedelta(seconds=1), passback=LMS
+    )
+
+    records = list(ports.store.statistics_records(frozenset(), STATS_WINDOW))
+
+    assert [(r.item_kind, r.attempt_type, r.is_correct, r.course_id) for r in records] == [
+        (AttemptItem.PROJECT, AttemptType.SUBMIT, False, COURSE),
+        (AttemptItem.PLAYGROUND, AttemptType.RUN, None, None),
+    ]

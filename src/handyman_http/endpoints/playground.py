@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import falcon
 from attrs import define
@@ -17,6 +18,7 @@ from handyman_http.endpoints.base import Endpoint
 from handyman_http.legacy_request import (
     Options,
     optional_user,
+    passback_of,
     required_user,
     submitted_code,
     task_target,
@@ -34,6 +36,7 @@ class PlaygroundRun:
     project: str = ""
     playground_id: str = ""
     user_code: str = ""
+    passback_params: Any = None
 
 
 @define
@@ -73,9 +76,14 @@ class RunCode(Endpoint):
         user_id = check.take(optional_user, req)
         playground_id = check.then(posted, lambda run: _playground_id(run.playground_id))
         request = check.then(posted, _playground_run)
+        passback = check.then(posted, passback_of)
         check.done()
         return playground.RunPlayground(
-            user_id.value, request.value, posted.value.project, playground_id.value or None
+            user_id.value,
+            request.value,
+            posted.value.project,
+            playground_id.value or None,
+            passback=passback.value,
         )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -11,7 +11,7 @@ from handyman_core import ids
 from handyman_core.run_protocol import RunResult
 from handyman_core.watchman_protocol import result_body
 from handyman_http.endpoints.base import Endpoint
-from handyman_http.legacy_request import optional_user, required_user
+from handyman_http.legacy_request import optional_user, passback_of, required_user
 from handyman_http.metrics import RUN_COUNTERS, Event, LegacyCounters, emit
 from handyman_http.request_check import RequestCheck
 from handyman_service import practice
@@ -31,6 +31,7 @@ class PracticeCode:
     course_id: str = ""
     action: str = ""
     user_cmd_line_args: str = ""
+    passback_params: Any = None
 
 
 def _course_id(body: PracticeQuery | PracticeCode) -> ids.CourseId:
@@ -94,6 +95,7 @@ class HandlePracticeCode(Endpoint):
         user_id = check.take(required_user, req)
         course_id = check.then(posted, _course_id)
         project_id = check.then(posted, _posted_project)
+        passback = check.then(posted, passback_of)
         check.done()
         body = posted.value
         return practice.HandlePracticeCode(
@@ -103,6 +105,7 @@ class HandlePracticeCode(Endpoint):
             body.action,
             body.project_contents,
             body.user_cmd_line_args,
+            passback=passback.value,
         )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:

@@ -6,7 +6,13 @@ import falcon
 
 from handyman_core.watchman_protocol import result_body
 from handyman_http.endpoints.base import Endpoint
-from handyman_http.legacy_request import Options, required_user, submitted_code, task_target
+from handyman_http.legacy_request import (
+    Options,
+    passback_of,
+    required_user,
+    submitted_code,
+    task_target,
+)
 from handyman_http.metrics import RUN_COUNTERS, Event, LegacyCounters, emit
 from handyman_http.request_check import RequestCheck
 from handyman_service import tasks
@@ -35,6 +41,7 @@ class RunTask(Endpoint):
         user_id = check.take(required_user, req)
         task_id = check.then(options, task_target)
         code = check.then(options, submitted_code)
+        passback = check.then(options, passback_of)
         check.done()
         body = options.value
         return tasks.RunTask(
@@ -45,6 +52,7 @@ class RunTask(Endpoint):
             color=body.color_output,
             type_check=body.run_static_type_checker,
             example_id=body.example_id or None,
+            passback=passback.value,
         )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
