@@ -25,10 +25,13 @@ be enabled for the sandboxes' groups.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import errno
+import logging
 import os
 import signal
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -36,13 +39,15 @@ from typing import Protocol
 
 from attrs import frozen
 
+log = logging.getLogger("handyman.runner.cgroups")
+
 V2_CONTROLLERS = ("memory", "pids", "cpu")
 V1_CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
 SANDBOXES_GROUP = "handyman-sandboxes"
 SERVICE_GROUP = "handyman-service"
 CGROUP_VARIABLE = "HANDYMAN_SANDBOX_CGROUP"
 CPU_PERIOD_MICROSECONDS = 100_000
-REMOVE_ATTEMPTS = 50
+REMOVE_ATTEMPTS = 500
 REMOVE_PAUSE_SECONDS = 0.01
 
 
@@ -79,6 +84,11 @@ class SandboxCgroups(Protocol):
     @property
     def description(self) -> str: ...
 
+    def remove_leftovers(self) -> None:
+        """Removes the empty stage groups a runner that exited left behind (a group still in
+        use by another runner is busy and stays)."""
+        ...
+
     def create(self, limits: CgroupLimits) -> StageCgroup: ...
 
 
@@ -95,6 +105,7 @@ def discover_cgroups(configured: str | None = None) -> SandboxCgroups:
         try:
             cgroups = attempt(mounts, membership, configured)
             cgroups.create(CgroupLimits(64 * 1024 * 1024, 8, 1.0)).remove()
+            cgroups.remove_leftovers()
             return cgroups
         except (CgroupUnavailable, OSError) as error:
             reasons.append(str(error))
@@ -111,6 +122,9 @@ class V2Cgroups:
     @property
     def description(self) -> str:
         return f"cgroup v2 ({', '.join(V2_CONTROLLERS)}) under {self.base}"
+
+    def remove_leftovers(self) -> None:
+        _remove_leftovers([self.base])
 
     def create(self, limits: CgroupLimits) -> StageCgroup:
         path = self.base / f"sandbox-{uuid.uuid4().hex}"
@@ -193,6 +207,9 @@ class V1Cgroups:
     @property
     def description(self) -> str:
         return f"cgroup v1 ({', '.join(V1_CONTROLLERS)}) under {dict(self.bases)['memory']}"
+
+    def remove_leftovers(self) -> None:
+        _remove_leftovers([base for _, base in self.bases])
 
     def create(self, limits: CgroupLimits) -> StageCgroup:
         name = f"sandbox-{uuid.uuid4().hex}"
@@ -297,19 +314,97 @@ def _quota(cores: float) -> int:
 
 
 def _remove_directories(paths: list[Path]) -> None:
-    """rmdir succeeds once the last process of a group has been reaped, which may take a moment
-    after the sandbox's init died."""
-    for path in paths:
-        for _ in range(REMOVE_ATTEMPTS):
-            try:
+    """rmdir succeeds once the last process of a group has been released, which may take a
+    moment after the sandbox's init died: a group still busy is left to `_LATE_REMOVALS`, so
+    that the stage (and the learner waiting for it) does not wait for the kernel's cleanup."""
+    busy = [path for path in paths if not _removed(path)]
+    if busy:
+        _LATE_REMOVALS.add(busy)
+
+
+def _remove_leftovers(bases: list[Path]) -> None:
+    for base in bases:
+        for path in base.glob("sandbox-*"):
+            with contextlib.suppress(OSError):
                 path.rmdir()
-                break
-            except FileNotFoundError:
-                break
-            except OSError as error:
-                if error.errno != errno.EBUSY:
-                    raise
-                time.sleep(REMOVE_PAUSE_SECONDS)
+
+
+def _removed(path: Path) -> bool:
+    try:
+        path.rmdir()
+    except FileNotFoundError:
+        return True
+    except OSError as error:
+        if error.errno != errno.EBUSY:
+            raise
+        return False
+    return True
+
+
+def _quietly_removed(path: Path) -> bool:
+    try:
+        return _removed(path)
+    except OSError:
+        return True
+
+
+class _LateRemovals:
+    """One daemon thread that removes the groups the kernel had not released yet."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[tuple[Path, int]] = []
+        self._thread: threading.Thread | None = None
+        self._registered = False
+
+    def flush(self, seconds: float = 1.0) -> None:
+        """At exit: what is still pending, for up to `seconds`."""
+        give_up_at = time.monotonic() + seconds
+        while time.monotonic() < give_up_at:
+            with self._lock:
+                pending = [path for path, _ in self._pending]
+            if not pending:
+                return
+            with self._lock:
+                self._pending = [
+                    (path, attempts)
+                    for path, attempts in self._pending
+                    if not _quietly_removed(path)
+                ]
+            time.sleep(REMOVE_PAUSE_SECONDS)
+
+    def add(self, paths: list[Path]) -> None:
+        with self._lock:
+            self._pending += [(path, 0) for path in paths]
+            if not self._registered:
+                atexit.register(self.flush)
+                self._registered = True
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="cgroup-removal", daemon=True
+                )
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(REMOVE_PAUSE_SECONDS)
+            with self._lock:
+                pending, self._pending = self._pending, []
+            still: list[tuple[Path, int]] = []
+            for path, attempts in pending:
+                try:
+                    if not _removed(path) and attempts < REMOVE_ATTEMPTS:
+                        still.append((path, attempts + 1))
+                except OSError:
+                    log.exception("cannot remove the cgroup %s", path)
+            with self._lock:
+                self._pending += still
+                if not self._pending:
+                    self._thread = None
+                    return
+
+
+_LATE_REMOVALS = _LateRemovals()
 
 
 def _read(path: Path) -> str:

@@ -11,6 +11,7 @@ import pytest
 from handyman_runner.run_cgroups import (
     CgroupLimits,
     CgroupUnavailable,
+    V1Cgroups,
     cgroup_membership,
     cgroup_mounts,
     v1_cgroups,
@@ -71,3 +72,15 @@ def test_v1_needs_every_controller_mounted(tmp_path: Path) -> None:
     mounts = {"memory": tmp_path / "memory", "cpu": tmp_path / "cpu"}
     with pytest.raises(CgroupUnavailable, match="pids, cpuacct controllers are not mounted"):
         v1_cgroups(mounts, {"memory": "/", "cpu": "/"}, None)
+
+
+def test_empty_stage_groups_left_behind_are_removed_and_others_kept(tmp_path: Path) -> None:
+    base = tmp_path / "handyman-sandboxes"
+    (base / "sandbox-left").mkdir(parents=True)
+    (base / "sandbox-busy").mkdir()
+    (base / "sandbox-busy" / "cgroup.procs").write_text("123\n")
+    (base / "other").mkdir()
+
+    V1Cgroups((("memory", base),)).remove_leftovers()
+
+    assert sorted(path.name for path in base.iterdir()) == ["other", "sandbox-busy"]
