@@ -20,8 +20,6 @@ from handyman_store.attempt_log import as_utc
 from handyman_store.schema import analytics_attempts
 from handyman_store.upsert import conflict_insert, primary_key
 
-UPSERT_BATCH = 500
-"""11 parameters a row: 5,500 a statement, within SQLite's and PostgreSQL's limits."""
 _UPDATED = (
     "lis_result_sourcedid",
     "lis_outcome_service_url",
@@ -42,19 +40,19 @@ def load_rows(engine: Engine, rows: Sequence[AnalyticsRow], *, now: datetime) ->
 
 def upsert_rows(connection: Connection, rows: Sequence[AnalyticsRow], *, now: datetime) -> int:
     """Insert or update `rows` in the caller's transaction; returns how many keys were written.
-    Rows go in multi-row INSERTs of `UPSERT_BATCH`: one statement per batch instead of one per
-    row is what lets a load keep up with the API."""
-    latest = list({row.natural_key: row for row in rows}.values())
-    loaded_at = now.astimezone(UTC)
-    for start in range(0, len(latest), UPSERT_BATCH):
-        values = [_values(row, loaded_at) for row in latest[start : start + UPSERT_BATCH]]
-        statement = conflict_insert(connection, analytics_attempts).values(values)
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=primary_key(analytics_attempts),
-                set_={name: statement.excluded[name] for name in _UPDATED},
-            )
-        )
+    One statement executed for many rows: SQLAlchemy batches them into multi-row INSERTs
+    ("insertmanyvalues") from one cached compilation, so a page is a few round trips."""
+    latest = [
+        _values(row, now.astimezone(UTC)) for row in {r.natural_key: r for r in rows}.values()
+    ]
+    if not latest:
+        return 0
+    statement = conflict_insert(connection, analytics_attempts)
+    statement = statement.on_conflict_do_update(
+        index_elements=primary_key(analytics_attempts),
+        set_={name: statement.excluded[name] for name in _UPDATED},
+    )
+    connection.execute(statement, latest)
     return len(latest)
 
 
