@@ -18,8 +18,8 @@ import psycopg
 from attrs import frozen
 from sqlalchemy import Engine
 
-from handyman_core.segments import Percentage, SegmentName
-from handyman_store.segment_store import SegmentStore
+from handyman_core.segments import NewSegment, Percentage, SegmentName
+from handyman_store.store import Store
 
 NOW = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
 HISTORY_DAYS = 100
@@ -54,17 +54,19 @@ class SegmentData:
 
 def create_segments(engine: Engine, count: int) -> tuple[int, ...]:
     """Through the store, as an operator would, so rollouts log their creation."""
-    store = SegmentStore(engine)
+    store = Store(engine)
     created = NOW - timedelta(days=HISTORY_DAYS + 30)
     ids = []
     for number in range(1, count + 1):
         percentage = 0
         if number % ROLLOUT_EVERY == 0:
             percentage = ROLLOUT_PERCENTAGES[number // ROLLOUT_EVERY % len(ROLLOUT_PERCENTAGES)]
-        segment = store.create(
-            SegmentName(f"BENCH_SEGMENT_{number:03d}"),
-            description="benchmark segment",
-            percentage=Percentage(percentage),
+        segment = store.create_segment(
+            NewSegment(
+                SegmentName(f"BENCH_SEGMENT_{number:03d}"),
+                "benchmark segment",
+                Percentage(percentage),
+            ),
             salt=f"bench-{number:03d}",
             now=created,
         )

@@ -1,7 +1,7 @@
 """`python -m bench.segments`: segments at scale on PostgreSQL (SQLite on request), as medians.
 
 With a million users' explicit memberships over 200 segments loaded (bench/segment_data.py):
-a user's active segments now (`SegmentStore.user_segments`: explicit rows, rollouts and TTL
+a user's active segments now (`Store.user_segments`: explicit rows, rollouts and TTL
 decided at the instant), the one-call membership write with 10 adds and 10 removes (checked,
 applied and logged in one transaction), and the month report streamed to CSV (rows per second,
 and how much the process grew while streaming: it must stay flat). Run from the project root
@@ -36,7 +36,7 @@ from handyman_core.segment_changes import read_change
 from handyman_core.segment_report import ReportPeriod, parse_report_period, report_fields
 from handyman_core.segments import SegmentName
 from handyman_store.database import create_engine
-from handyman_store.segment_store import SegmentStore
+from handyman_store.store import Store
 
 READ_TARGET = 0.002
 WRITE_TARGET = 0.010
@@ -113,7 +113,7 @@ def _run(args: argparse.Namespace, console: Console) -> int:
                 f"{len(data.segment_ids)} segments and {data.events} history events, loaded in "
                 f"{seconds:.0f} s"
             )
-            store = SegmentStore(engine)
+            store = Store(engine)
             with console.status(f"{kind}: user reads"):
                 measurements.append(_reads(store, data, kind, args.reads))
             with console.status(f"{kind}: membership writes"):
@@ -158,7 +158,7 @@ def _settle(engine: Engine) -> None:
             connection.exec_driver_sql(f"VACUUM ANALYZE {table}")
 
 
-def _reads(store: SegmentStore, data: SegmentData, kind: str, reads: int) -> Measurement:
+def _reads(store: Store, data: SegmentData, kind: str, reads: int) -> Measurement:
     rng = random.Random(1)
     users = [rng.randint(1, data.users) for _ in range(WARM_UP + reads)]
     seconds = []
@@ -179,7 +179,7 @@ def _reads(store: SegmentStore, data: SegmentData, kind: str, reads: int) -> Mea
     )
 
 
-def _writes(store: SegmentStore, data: SegmentData, kind: str, writes: int) -> Measurement:
+def _writes(store: Store, data: SegmentData, kind: str, writes: int) -> Measurement:
     rng = random.Random(2)
     seconds = []
     for index in range(WARM_UP + writes):
@@ -196,7 +196,7 @@ def _writes(store: SegmentStore, data: SegmentData, kind: str, writes: int) -> M
         }
 
         def write(user_id: int = user_id, body: object = body) -> int:
-            outcome = store.change_memberships(user_id, read_change(body, NOW), now=NOW)
+            outcome = store.change_memberships(user_id, read_change(body), now=NOW)
             return len(outcome.states)
 
         touched, elapsed = timed(write)
@@ -224,7 +224,7 @@ class _CountingSink:
         return len(text)
 
 
-def _reports(store: SegmentStore, kind: str, repetitions: int) -> Throughput:
+def _reports(store: Store, kind: str, repetitions: int) -> Throughput:
     period: ReportPeriod = parse_report_period(REPORT_MONTH)
     seconds = []
     rows = 0
@@ -238,13 +238,13 @@ def _reports(store: SegmentStore, kind: str, repetitions: int) -> Throughput:
     return Throughput(kind, rows, Timings(tuple(seconds)), growth)
 
 
-def _stream_report(store: SegmentStore, period: ReportPeriod) -> tuple[int, int]:
+def _stream_report(store: Store, period: ReportPeriod) -> tuple[int, int]:
     sink = _CountingSink()
     writer = csv.writer(sink)
     start = _rss()
     peak = start
     rows = 0
-    for row in store.history(period, NOW):
+    for row in store.segment_history(period, NOW):
         writer.writerow(report_fields(row))
         rows += 1
         if rows % RSS_SAMPLE_EVERY == 0:

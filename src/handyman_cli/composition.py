@@ -44,6 +44,7 @@ def build_services(
         runs=run_tracker(store, runner, clock),
         database=store,
         statistics=store,
+        segments=store,
         clock=clock,
     )
     return Services(settings, context, database_failure)

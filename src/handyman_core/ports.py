@@ -33,6 +33,16 @@ from handyman_core.run_lifecycle import (
     StopAnswer,
 )
 from handyman_core.run_protocol import RunResult
+from handyman_core.segment_changes import ChangeDraft, ChangeOutcome
+from handyman_core.segment_membership import ActiveSegment
+from handyman_core.segment_report import ReportPeriod, ReportRow
+from handyman_core.segments import (
+    NewSegment,
+    Segment,
+    SegmentEdit,
+    SegmentName,
+    SegmentSummary,
+)
 from handyman_core.statistics_cursor import CursorPosition
 from handyman_core.statistics_query import TimeWindow
 from handyman_core.statistics_records import StatisticsRecord
@@ -247,4 +257,45 @@ class StatisticsStore(Protocol):
 
     def stored_days(self, first: date, last: date, client: str | None = None) -> list[StoredDay]:
         """The computed days from `first` to `last` (both included), by day then client."""
+        ...
+
+
+class SegmentStore(Protocol):
+    """Segments, users' explicit memberships and their history (docs/segments.md). Every write
+    is one transaction applying the core's segment rules; membership is decided at the instant
+    asked about, so an expired inclusion is over whether or not its end was logged yet."""
+
+    def create_segment(self, new: NewSegment, *, salt: str, now: datetime) -> Segment:
+        """Conflict while a live segment bears the name."""
+        ...
+
+    def change_segment(self, name: SegmentName, edit: SegmentEdit, *, now: datetime) -> Segment:
+        """NotFound for a name no segment bore, Conflict for a deleted segment."""
+        ...
+
+    def delete_segment(self, name: SegmentName, *, now: datetime) -> Segment:
+        """The members leave at `now`. NotFound, or Conflict when already deleted."""
+        ...
+
+    def segment_summaries(
+        self, now: datetime, name: SegmentName | None = None
+    ) -> list[SegmentSummary]:
+        """Every segment (of `name`, if given), deleted ones too, by name then id."""
+        ...
+
+    def user_segments(self, user_id: int, now: datetime) -> list[ActiveSegment]: ...
+
+    def change_memberships(
+        self, user_id: int, draft: ChangeDraft, *, now: datetime
+    ) -> ChangeOutcome:
+        """`core.segment_changes` all or nothing, under the user's lock; its errors name every
+        offending entry and nothing is written."""
+        ...
+
+    def expire_memberships(self, *, now: datetime) -> int:
+        """Log the end of every inclusion expired by `now`; how many. Idempotent."""
+        ...
+
+    def segment_history(self, period: ReportPeriod, now: datetime) -> Iterator[ReportRow]:
+        """The report's rows in order, read from one snapshot as they are consumed."""
         ...

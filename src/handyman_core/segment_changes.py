@@ -32,6 +32,10 @@ class DraftAddition:
     """None when the entry is malformed (already reported)."""
     expires_at: datetime | None = None
 
+    @property
+    def expiry_field(self) -> str:
+        return self.field.removesuffix(".name") + ".expires_at"
+
 
 @frozen
 class DraftRemoval:
@@ -73,11 +77,12 @@ class MembershipChange:
         return [*(addition.segment for addition in self.additions), *self.removals]
 
 
-def read_change(body: object, now: datetime) -> ChangeDraft:
+def read_change(body: object) -> ChangeDraft:
+    """The request as sent, read without a clock or a lookup: `check_change` does the rest."""
     problems: dict[str, str] = {}
     if not isinstance(body, dict):
         return ChangeDraft((), (), {"body": "must be a JSON object"})
-    additions = tuple(_read_additions(body.get("add", []), now, problems))
+    additions = tuple(_read_additions(body.get("add", []), problems))
     removals = tuple(_read_removals(body.get("remove", []), problems))
     if not problems and not additions and not removals:
         problems["body"] = "add or remove must name at least one segment"
@@ -86,11 +91,15 @@ def read_change(body: object, now: datetime) -> ChangeDraft:
 
 
 def check_change(
-    draft: ChangeDraft, segments: Mapping[SegmentName, Segment | None]
+    draft: ChangeDraft, segments: Mapping[SegmentName, Segment | None], now: datetime
 ) -> MembershipChange:
-    """The change, once every name is known to refer to a live segment; `segments` maps each of
-    `draft.names()` to what it refers to now (see `segments.current_by_name`)."""
+    """The change, once every expiry is known to be after `now` and every name to refer to a
+    live segment; `segments` maps each of `draft.names()` to what it refers to now (see
+    `segments.current_by_name`)."""
     invalid = dict(draft.problems)
+    for addition in draft.additions:
+        if addition.expires_at is not None and addition.expires_at <= now:
+            invalid[addition.expiry_field] = "must be in the future"
     unknown: dict[str, str] = {}
     deleted: dict[str, str] = {}
     for entry in draft.entries():
@@ -163,7 +172,7 @@ def _combined(before: ExplicitState | None, wanted: ExplicitState) -> ExplicitSt
     return wanted
 
 
-def _read_additions(value: object, now: datetime, problems: dict[str, str]) -> list[DraftAddition]:
+def _read_additions(value: object, problems: dict[str, str]) -> list[DraftAddition]:
     if not isinstance(value, list):
         problems["add"] = "must be a list of {name, expires_at?} objects"
         return []
@@ -177,7 +186,7 @@ def _read_additions(value: object, now: datetime, problems: dict[str, str]) -> l
             problems[field] = "must be an object {name, expires_at?}"
             continue
         name = _name(entry.get("name"), f"{field}.name", problems)
-        expires_at = _expiry(entry.get("expires_at"), f"{field}.expires_at", now, problems)
+        expires_at = _expiry(entry.get("expires_at"), f"{field}.expires_at", problems)
         additions.append(DraftAddition(f"{field}.name", name, expires_at))
     return additions
 
@@ -206,20 +215,17 @@ def _name(value: object, field: str, problems: dict[str, str]) -> SegmentName | 
         return None
 
 
-def _expiry(value: object, field: str, now: datetime, problems: dict[str, str]) -> datetime | None:
+def _expiry(value: object, field: str, problems: dict[str, str]) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
         problems[field] = "must be an RFC 3339 date-time string, e.g. 2026-07-01T12:00:00Z"
         return None
     try:
-        expires_at = parse_instant(value, field)
+        return parse_instant(value, field)
     except InvalidInput as error:
         problems.update(error.fields)
         return None
-    if expires_at <= now:
-        problems[field] = "must be in the future"
-    return expires_at
 
 
 def _check_repeats(

@@ -98,6 +98,13 @@ class Segment:
         return self.deleted_at is None
 
 
+@frozen
+class SegmentSummary:
+    segment: Segment
+    members: int
+    """Explicit members now (a rollout's members are a share of every user id there is)."""
+
+
 def current_by_name(segments: list[Segment]) -> Segment | None:
     """Of the segments that ever bore one name, the one a name refers to now: the live one, or
     else the most recently deleted (to tell "deleted" from "unknown")."""

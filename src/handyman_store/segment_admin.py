@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from attrs import evolve, frozen
+from attrs import evolve
 from sqlalchemy import (
     Connection,
     DateTime,
@@ -36,6 +36,7 @@ from handyman_core.segments import (
     Percentage,
     Segment,
     SegmentName,
+    SegmentSummary,
     check_name_free,
     current_by_name,
     deleted,
@@ -51,13 +52,6 @@ from handyman_store.segment_rows import (
     settle_segment,
     utc,
 )
-
-
-@frozen
-class SegmentSummary:
-    segment: Segment
-    members: int
-    """Explicit members now (a rollout's members are a share of every user id there is)."""
 
 
 def create_segment(

@@ -1,7 +1,7 @@
 """The history report, streamed: logged events, plus the expiries not yet logged (inclusions whose
 end has passed but that no write or expiry job has settled), in the report's order.
 
-The caller's connection reads one snapshot (see `SegmentStore.history`): the segments first,
+The caller's connection reads one snapshot (see `Store.segment_history`): the segments first,
 whose names and rollouts the rows need, then one statement for both kinds of row, so the report
 is consistent even while the expiry job moves rows from one side to the other. Both sides are
 read in index order by time and merged, so the first rows come at once and rows come from a

@@ -36,9 +36,8 @@ def change_memberships(
     with engine.begin() as connection:
         user_write_lock(connection, [user_id])
         named = segments_named(connection, draft.names(), lock=True)
-        change = check_change(
-            draft, {name: current_by_name(found) for name, found in named.items()}
-        )
+        current = {name: current_by_name(found) for name, found in named.items()}
+        change = check_change(draft, current, now)
         segment_ids = [segment.segment_id for segment in change.segments()]
         states = explicit_states(connection, user_id, segment_ids)
         outcome = apply_change(user_id, change, states, now)

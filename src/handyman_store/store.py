@@ -1,8 +1,9 @@
 """`Store`: the one object the use cases reach the database through.
 
 It implements the core's store ports (`handyman_core.ports`: progress, playgrounds, catalogue,
-run log, database probe) and only binds the engine: reads get a short-lived connection, writes
-open their own transaction in the functions they delegate to, where the rules live.
+run log, segments, database probe) and only binds the engine: reads get a short-lived
+connection, writes open their own transaction in the functions they delegate to, where the rules
+live.
 """
 
 from __future__ import annotations
@@ -32,6 +33,16 @@ from handyman_core.run_lifecycle import (
     StopAnswer,
 )
 from handyman_core.run_protocol import RunResult
+from handyman_core.segment_changes import ChangeDraft, ChangeOutcome
+from handyman_core.segment_membership import ActiveSegment
+from handyman_core.segment_report import ReportPeriod, ReportRow
+from handyman_core.segments import (
+    NewSegment,
+    Segment,
+    SegmentEdit,
+    SegmentName,
+    SegmentSummary,
+)
 from handyman_core.statistics_cursor import CursorPosition
 from handyman_core.statistics_query import TimeWindow
 from handyman_core.statistics_records import StatisticsRecord
@@ -47,6 +58,10 @@ from handyman_store import (
     progress_reads,
     progress_writes,
     run_log,
+    segment_admin,
+    segment_history_reads,
+    segment_membership_writes,
+    segment_reads,
     statistics_clients,
     statistics_reads,
 )
@@ -290,6 +305,56 @@ class Store:
     def stored_days(self, first: date, last: date, client: str | None = None) -> list[StoredDay]:
         with read_connection(self.engine) as connection:
             return daily_stats.stored_days(connection, first, last, client)
+
+    # --- segments -----------------------------------------------------------------------
+
+    def create_segment(self, new: NewSegment, *, salt: str, now: datetime) -> Segment:
+        return segment_admin.create_segment(
+            self.engine,
+            new.name,
+            description=new.description,
+            percentage=new.percentage,
+            salt=salt,
+            now=now,
+        )
+
+    def change_segment(self, name: SegmentName, edit: SegmentEdit, *, now: datetime) -> Segment:
+        return segment_admin.change_segment(
+            self.engine, name, percentage=edit.percentage, description=edit.description, now=now
+        )
+
+    def delete_segment(self, name: SegmentName, *, now: datetime) -> Segment:
+        return segment_admin.delete_segment(self.engine, name, now=now)
+
+    def segment_summaries(
+        self, now: datetime, name: SegmentName | None = None
+    ) -> list[SegmentSummary]:
+        with read_connection(self.engine) as connection:
+            return segment_admin.segment_summaries(connection, now, name)
+
+    def user_segments(self, user_id: int, now: datetime) -> list[ActiveSegment]:
+        with read_connection(self.engine) as connection:
+            return segment_reads.user_segments(connection, user_id, now)
+
+    def change_memberships(
+        self, user_id: int, draft: ChangeDraft, *, now: datetime
+    ) -> ChangeOutcome:
+        return segment_membership_writes.change_memberships(self.engine, user_id, draft, now=now)
+
+    def expire_memberships(self, *, now: datetime) -> int:
+        return segment_membership_writes.expire_memberships(self.engine, now=now)
+
+    def segment_history(self, period: ReportPeriod, now: datetime) -> Iterator[ReportRow]:
+        """The connection is held until the iterator is exhausted or closed. One snapshot for
+        the whole report: a repeatable-read transaction on PostgreSQL (its server-side cursor
+        needs a transaction anyway); on SQLite a deferred one, which reads one WAL snapshot and
+        does not hold the write lock while the report streams."""
+        if self.engine.dialect.name == "postgresql":
+            connection = self.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        else:
+            connection = read_connection(self.engine)
+        with connection:
+            yield from segment_history_reads.history_rows(connection, period, now)
 
     # --- health -------------------------------------------------------------------------
 

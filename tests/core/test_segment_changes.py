@@ -35,12 +35,19 @@ KNOWN = {segment.name: segment for segment in (BETA, HALF, OLD)}
 
 
 def problems_of(body: object) -> dict[str, str]:
-    return dict(read_change(body, NOW).problems)
+    """The problems of a request whose every name is a live segment."""
+    draft = read_change(body)
+    live = {name: evolve(BETA, name=name) for name in draft.names()}
+    try:
+        check_change(draft, live, NOW)
+    except InvalidInput as error:
+        return dict(error.fields)
+    return {}
 
 
 def checked(body: object) -> MembershipChange:
-    draft = read_change(body, NOW)
-    return check_change(draft, {name: KNOWN.get(name) for name in draft.names()})
+    draft = read_change(body)
+    return check_change(draft, {name: KNOWN.get(name) for name in draft.names()}, NOW)
 
 
 def test_a_valid_change_reads_without_problems() -> None:
@@ -179,15 +186,15 @@ def changes(draw: st.DrawFn) -> MembershipChange:
         ],
         "remove": [s.name for s in touched[split:]],
     }
-    draft: ChangeDraft = read_change(body, NOW)
-    return check_change(draft, {s.name: s for s in POOL})
+    draft: ChangeDraft = read_change(body)
+    return check_change(draft, {s.name: s for s in POOL}, NOW)
 
 
 LATER_DT = NOW + timedelta(days=1)
 
 
 def checked_pool(body: object) -> MembershipChange:
-    return check_change(read_change(body, NOW), {s.name: s for s in POOL})
+    return check_change(read_change(body), {s.name: s for s in POOL}, NOW)
 
 
 user_states = st.dictionaries(st.sampled_from([s.segment_id for s in POOL]), explicit_states())
@@ -293,7 +300,7 @@ def test_the_salt_of_a_change_s_segment_is_the_only_rollout_consulted(
     salt: str, user_id: int
 ) -> None:
     half = evolve(segment(2), salt=salt)
-    change = check_change(read_change({"remove": ["S2"]}, NOW), {half.name: half})
+    change = check_change(read_change({"remove": ["S2"]}), {half.name: half}, NOW)
     outcome = apply_change(user_id, change, {}, NOW)
     was_member = is_member(half, None, user_id, NOW)
     assert bool(outcome.events) == was_member

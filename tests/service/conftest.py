@@ -20,6 +20,7 @@ from handyman_core.ports import (
     PlaygroundStore,
     ProgressStore,
     RunLog,
+    SegmentStore,
 )
 from handyman_store.catalogue_import import import_catalogue
 from handyman_store.course_folder import read_course_folder
@@ -43,7 +44,9 @@ TASK_2 = TaskId(f"{CHAPTER_2}_task_0010")
 PROJECT = ProjectId("pythonstart_word_count")
 
 
-class AllPorts(ProgressStore, PlaygroundStore, CatalogueStore, RunLog, DatabaseProbe, Protocol):
+class AllPorts(
+    ProgressStore, PlaygroundStore, CatalogueStore, RunLog, SegmentStore, DatabaseProbe, Protocol
+):
     """What both the store facade and the in-memory fake implement."""
 
 

@@ -50,6 +50,10 @@ from handyman_core.run_lifecycle import (
 )
 from handyman_core.run_protocol import RunResult
 from handyman_core.run_rules import apply_run, apply_save, chapter_after_run, course_after_run
+from handyman_core.segment_changes import ChangeDraft, ChangeOutcome
+from handyman_core.segment_membership import ActiveSegment
+from handyman_core.segment_report import ReportPeriod, ReportRow
+from handyman_core.segments import NewSegment, Segment, SegmentEdit, SegmentName, SegmentSummary
 from handyman_core.statistics_cursor import CursorPosition
 from handyman_core.statistics_query import TimeWindow
 from handyman_core.statistics_records import StatisticsRecord
@@ -64,6 +68,7 @@ from handyman_core.transitions import (
     no_action_chapter,
 )
 from handyman_core.unicode_text import check_storable_text
+from tests.service.segment_book import SegmentBook
 
 
 class InMemoryStore:
@@ -84,6 +89,7 @@ class InMemoryStore:
         self._runs: dict[str, RunRecord] = {}
         self._project_courses: dict[ProjectId, CourseId] = {}
         self.database_up = True
+        self.segment_book = SegmentBook()
 
     # --- test set-up ------------------------------------------------------------------------
 
@@ -425,6 +431,44 @@ class InMemoryStore:
             for day in self.days
             if first <= day.figures.day <= last and client in (None, day.figures.client)
         ]
+
+    # --- segments ---------------------------------------------------------------------------
+
+    def create_segment(self, new: NewSegment, *, salt: str, now: datetime) -> Segment:
+        with self._lock:
+            return self.segment_book.create_segment(new, salt=salt, now=now)
+
+    def change_segment(self, name: SegmentName, edit: SegmentEdit, *, now: datetime) -> Segment:
+        with self._lock:
+            return self.segment_book.change_segment(name, edit, now=now)
+
+    def delete_segment(self, name: SegmentName, *, now: datetime) -> Segment:
+        with self._lock:
+            return self.segment_book.delete_segment(name, now=now)
+
+    def segment_summaries(
+        self, now: datetime, name: SegmentName | None = None
+    ) -> list[SegmentSummary]:
+        with self._lock:
+            return self.segment_book.segment_summaries(now, name)
+
+    def user_segments(self, user_id: int, now: datetime) -> list[ActiveSegment]:
+        with self._lock:
+            return self.segment_book.user_segments(user_id, now)
+
+    def change_memberships(
+        self, user_id: int, draft: ChangeDraft, *, now: datetime
+    ) -> ChangeOutcome:
+        with self._lock:
+            return self.segment_book.change_memberships(user_id, draft, now=now)
+
+    def expire_memberships(self, *, now: datetime) -> int:
+        with self._lock:
+            return self.segment_book.expire_memberships(now=now)
+
+    def segment_history(self, period: ReportPeriod, now: datetime) -> Iterator[ReportRow]:
+        with self._lock:
+            return self.segment_book.segment_history(period, now)
 
     # --- playgrounds -------------------------------------------------------------------------
 

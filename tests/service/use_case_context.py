@@ -32,6 +32,8 @@ def world(*, with_runner: bool = True) -> World:
         runs=tracker,
         database=store,
         statistics=store,
+        segments=store,
         clock=lambda: NOW,
+        new_salt=lambda: "test-salt",
     )
     return World(context, store, runner)

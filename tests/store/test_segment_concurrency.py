@@ -24,10 +24,10 @@ from handyman_core.segment_changes import (
 from handyman_core.segment_history import HistoryEvent, Operation
 from handyman_core.segment_membership import ExplicitState
 from handyman_core.segment_report import ReportPeriod
-from handyman_core.segments import Percentage, Segment, SegmentName
+from handyman_core.segments import NewSegment, Percentage, Segment, SegmentName
 from handyman_store.schema import segment_events, segment_memberships
 from handyman_store.segment_rows import event_of, explicit_states
-from handyman_store.segment_store import SegmentStore
+from handyman_store.store import Store
 from tests.core.segment_strategies import T0
 
 pytestmark = pytest.mark.timeout(180)
@@ -102,7 +102,7 @@ def serial_order_exists(
     return search(frozenset(range(len(changes))), dict(start), 0)
 
 
-def run_together(store: SegmentStore, drafts: Sequence[ChangeDraft], now: datetime) -> None:
+def run_together(store: Store, drafts: Sequence[ChangeDraft], now: datetime) -> None:
     barrier = threading.Barrier(len(drafts))
 
     def run(draft: ChangeDraft) -> None:
@@ -115,9 +115,9 @@ def run_together(store: SegmentStore, drafts: Sequence[ChangeDraft], now: dateti
 
 
 def test_concurrent_changes_of_one_user_equal_some_serial_order(engine: Engine) -> None:
-    store = SegmentStore(engine)
+    store = Store(engine)
     created: list[Segment] = [
-        store.create(name, description="", percentage=percentage, salt=name, now=T0)
+        store.create_segment(NewSegment(name, "", percentage), salt=name, now=T0)
         for name, percentage in zip(NAMES, PERCENTAGES, strict=True)
     ]
     segment_ids = [segment.segment_id for segment in created]
@@ -129,9 +129,9 @@ def test_concurrent_changes_of_one_user_equal_some_serial_order(engine: Engine) 
         now = T0 + timedelta(minutes=now_minutes)
         start = stored_state(engine, segment_ids)
         drafts: list[ChangeDraft] = [
-            read_change(random_body(rng, now_minutes), now) for _ in range(THREADS)
+            read_change(random_body(rng, now_minutes)) for _ in range(THREADS)
         ]
-        changes = [check_change(draft, lookup) for draft in drafts]
+        changes = [check_change(draft, lookup, now) for draft in drafts]
         run_together(store, drafts, now)
 
         final = stored_state(engine, segment_ids)
@@ -145,9 +145,9 @@ def test_concurrent_changes_of_one_user_equal_some_serial_order(engine: Engine) 
 
 
 def test_a_deletion_racing_changes_leaves_no_member_behind(engine: Engine) -> None:
-    store = SegmentStore(engine)
-    store.create(NAMES[0], description="", percentage=Percentage(0), salt="s", now=T0)
-    drafts = [read_change({"add": [{"name": NAMES[0]}]}, T0) for _ in range(THREADS - 1)]
+    store = Store(engine)
+    store.create_segment(NewSegment(NAMES[0], "", Percentage(0)), salt="s", now=T0)
+    drafts = [read_change({"add": [{"name": NAMES[0]}]}) for _ in range(THREADS - 1)]
     barrier = threading.Barrier(THREADS)
     outcomes: list[str] = []
 
@@ -161,7 +161,7 @@ def test_a_deletion_racing_changes_leaves_no_member_behind(engine: Engine) -> No
 
     def delete() -> None:
         barrier.wait()
-        store.delete(NAMES[0], now=T0)
+        store.delete_segment(NAMES[0], now=T0)
 
     with ThreadPoolExecutor(THREADS) as pool:
         futures = [pool.submit(add, 100 + n, draft) for n, draft in enumerate(drafts)]
@@ -174,7 +174,7 @@ def test_a_deletion_racing_changes_leaves_no_member_behind(engine: Engine) -> No
             connection.execute(select(func.count()).select_from(segment_memberships)).scalar_one()
             == 0
         )
-    rows = list(store.history(EVERYTHING, T0))
+    rows = list(store.segment_history(EVERYTHING, T0))
     added = {row.user_id for row in rows if row.operation is Operation.ADDED}
     removed = {row.user_id for row in rows if row.operation is Operation.REMOVED}
     assert added == removed
@@ -182,13 +182,13 @@ def test_a_deletion_racing_changes_leaves_no_member_behind(engine: Engine) -> No
 
 
 def test_the_expiry_job_racing_changes_logs_each_expiry_once(engine: Engine) -> None:
-    store = SegmentStore(engine)
-    store.create(NAMES[0], description="", percentage=Percentage(0), salt="s", now=T0)
+    store = Store(engine)
+    store.create_segment(NewSegment(NAMES[0], "", Percentage(0)), salt="s", now=T0)
     users = range(200, 240)
     soon = format_instant(T0 + timedelta(minutes=1))
     for user_id in users:
         store.change_memberships(
-            user_id, read_change({"add": [{"name": NAMES[0], "expires_at": soon}]}, T0), now=T0
+            user_id, read_change({"add": [{"name": NAMES[0], "expires_at": soon}]}), now=T0
         )
     later = T0 + timedelta(minutes=5)
     barrier = threading.Barrier(THREADS)
@@ -196,12 +196,12 @@ def test_the_expiry_job_racing_changes_logs_each_expiry_once(engine: Engine) -> 
     def readd(chunk: Sequence[int]) -> None:
         barrier.wait()
         for user_id in chunk:
-            draft = read_change({"add": [{"name": NAMES[0]}]}, later)
+            draft = read_change({"add": [{"name": NAMES[0]}]})
             store.change_memberships(user_id, draft, now=later)
 
     def expire() -> None:
         barrier.wait()
-        store.expire(now=later)
+        store.expire_memberships(now=later)
 
     chunks = [list(users)[n :: THREADS - 1] for n in range(THREADS - 1)]
     with ThreadPoolExecutor(THREADS) as pool:
@@ -210,7 +210,7 @@ def test_the_expiry_job_racing_changes_logs_each_expiry_once(engine: Engine) -> 
         for future in futures:
             future.result()
 
-    rows = list(store.history(EVERYTHING, later))
+    rows = list(store.segment_history(EVERYTHING, later))
     for user_id in users:
         operations = [row.operation for row in rows if row.user_id == user_id]
         assert operations == [Operation.ADDED, Operation.EXPIRED, Operation.ADDED]

@@ -12,12 +12,12 @@ from sqlalchemy import Engine, select
 
 from handyman_core.segment_membership import ExplicitState
 from handyman_core.segment_merge import transfer_memberships
-from handyman_core.segments import Percentage, Segment, SegmentName
+from handyman_core.segments import NewSegment, Percentage, Segment, SegmentName
 from handyman_store.database import user_write_lock
 from handyman_store.schema import segment_events
 from handyman_store.segment_rows import event_of, explicit_states, write_states
-from handyman_store.segment_store import SegmentStore
 from handyman_store.segment_transfers import carry_memberships
+from handyman_store.store import Store
 from tests.core.segment_strategies import T0
 from tests.core.segment_strategies import explicit_states as drawn_states
 
@@ -31,9 +31,9 @@ _fresh_users = itertools.count(1_000, 2)
 
 @pytest.fixture
 def pool(engine: Engine) -> dict[int, Segment]:
-    store = SegmentStore(engine)
+    store = Store(engine)
     created = [
-        store.create(SegmentName(name), description="", percentage=p, salt=name, now=T0)
+        store.create_segment(NewSegment(SegmentName(name), "", p), salt=name, now=T0)
         for name, p in (
             ("NONE", Percentage(0)),
             ("HALF", Percentage(5000)),

@@ -44,15 +44,17 @@ from handyman_core.segment_membership import (
 )
 from handyman_core.segment_report import ReportPeriod, ReportRow, report_order
 from handyman_core.segments import (
+    NewSegment,
     Percentage,
     Segment,
+    SegmentEdit,
     SegmentName,
     check_name_free,
     current_by_name,
     deleted,
     require_live,
 )
-from handyman_store.segment_store import SegmentStore
+from handyman_store.store import Store
 from tests.core.segment_strategies import T0
 
 DB_EXAMPLES = settings(
@@ -184,7 +186,7 @@ class Model:
 
 @define
 class Example:
-    store: SegmentStore
+    store: Store
     prefix: str
     first_user: int
     model: Model = field(factory=Model)
@@ -202,14 +204,14 @@ class Example:
             case Advance(minutes):
                 model.advance(minutes)
             case Expire():
-                self.store.expire(now=now)
+                self.store.expire_memberships(now=now)
             case Create(index, percentage):
                 name = self.name(index)
                 expected = _outcome(lambda: check_name_free(name, model.named(name)))
                 salt = f"{name}-{len(model.segments)}"
                 created = _outcome(
-                    lambda: self.store.create(
-                        name, description="", percentage=percentage, salt=salt, now=now
+                    lambda: self.store.create_segment(
+                        NewSegment(name, "", percentage), salt=salt, now=now
                     )
                 )
                 assert _kind(created) == _kind(expected)
@@ -221,7 +223,9 @@ class Example:
                 name = self.name(index)
                 current = model.named(name)
                 expected = _outcome(lambda: deleted(current, name, now))
-                assert _kind(_outcome(lambda: self.store.delete(name, now=now))) == _kind(expected)
+                assert _kind(_outcome(lambda: self.store.delete_segment(name, now=now))) == _kind(
+                    expected
+                )
                 if isinstance(expected, Segment) and current is not None:
                     states = model.segment_states(current.segment_id)
                     model.log(deletion_events(current, states, now))
@@ -233,9 +237,7 @@ class Example:
                 current = model.named(name)
                 expected = _outcome(lambda: require_live(current, name))
                 changed = _outcome(
-                    lambda: self.store.change(
-                        name, percentage=percentage, description=None, now=now
-                    )
+                    lambda: self.store.change_segment(name, SegmentEdit(percentage, None), now=now)
                 )
                 assert _kind(changed) == _kind(expected)
                 if isinstance(expected, Segment):
@@ -252,12 +254,12 @@ class Example:
             case Change(user_index, add, remove):
                 user_id = self.user(user_index)
                 body = self.body(add, remove)
-                draft = read_change(body, now)
+                draft = read_change(body)
                 lookup = {name: model.named(name) for name in draft.names()}
 
                 def in_core() -> Any:
                     return apply_change(
-                        user_id, check_change(draft, lookup), model.user_states(user_id), now
+                        user_id, check_change(draft, lookup, now), model.user_states(user_id), now
                     )
 
                 expected = _outcome(in_core)
@@ -296,7 +298,7 @@ class Example:
             assert mine == self.model.active(user_id)
         counts = {
             (s.segment.segment_id, s.segment.live): s.members
-            for s in self.store.summaries(now)
+            for s in self.store.segment_summaries(now)
             if s.segment.name.startswith(self.prefix + "_")
         }
         assert counts == {
@@ -309,7 +311,7 @@ class Example:
         period = ReportPeriod(T0 - timedelta(days=1), now + timedelta(days=1))
         stored = [
             row
-            for row in self.store.history(period, now)
+            for row in self.store.segment_history(period, now)
             if row.segment.startswith(self.prefix + "_")
         ]
         names = {segment.segment_id: segment.name for segment in self.model.segments.values()}
@@ -334,14 +336,14 @@ def _kind(outcome: object) -> str:
 
 
 @pytest.fixture
-def segment_store(engine: Engine) -> SegmentStore:
-    return SegmentStore(engine)
+def segment_store(engine: Engine) -> Store:
+    return Store(engine)
 
 
 @DB_EXAMPLES
 @given(first=creations, then=operations)
 def test_the_store_reads_what_the_core_rules_make_at_every_step(
-    segment_store: SegmentStore, first: tuple[Create, ...], then: list[Operation]
+    segment_store: Store, first: tuple[Create, ...], then: list[Operation]
 ) -> None:
     steps = [*first, *then]
     number = next(_examples)
