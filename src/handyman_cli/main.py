@@ -1,4 +1,5 @@
-"""The `handyman` command line: serve, import and check course folders, migrate, run a runner."""
+"""The `handyman` command line: serve, import and check course folders, migrate, run a runner,
+expire segment memberships."""
 
 from __future__ import annotations
 
@@ -42,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_clients_commands(commands)
     add_stats_commands(commands)
+
+    segments = commands.add_parser("segments", help="user segments maintenance")
+    segment_commands = segments.add_subparsers(dest="segments_command", required=True)
+    expire = segment_commands.add_parser(
+        "expire", help="log the end of expired memberships (idempotent; run periodically)"
+    )
+    add_database_option(expire)
+    expire.set_defaults(handler=LazyCommand("handyman_cli.segments_commands", "expire_segments"))
 
     database = commands.add_parser("db", help="database maintenance")
     database_commands = database.add_subparsers(dest="db_command", required=True)

@@ -66,11 +66,11 @@ def _admin_refusal(req: falcon.Request, settings: Settings) -> falcon.HTTPError:
 
 class AccessMiddleware:
     """The API token guards every endpoint when set, whatever the caller's network; resources
-    marked `admin_only` need the admin token or a caller from an admin network, and answer 403
-    when neither is configured. The admin token also passes the API-token check, so an operator
-    needs only one header. Resources marked
-    `own_credentials` (the statistics API, whose clients carry their own key) skip the API
-    token."""
+    marked `admin_only` (or the methods a resource lists in `admin_methods`) need the admin token
+    or a caller from an admin network, and answer 403 when neither is configured. The admin
+    token also passes the API-token check, so an operator needs only one header. Resources
+    marked `own_credentials` (the statistics API, whose clients carry their own key) skip the
+    API token."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
@@ -86,5 +86,12 @@ class AccessMiddleware:
             and not _admin_by_token(req, settings)
         ):
             require_token(req, settings.api_token, what="API token")
-        if getattr(resource, "admin_only", False) and not is_admin(req, settings):
+        if _needs_admin(req, resource) and not is_admin(req, settings):
             raise _admin_refusal(req, settings)
+
+
+def _needs_admin(req: falcon.Request, resource: object) -> bool:
+    """A resource is `admin_only`, or names the methods that are (`admin_methods`)."""
+    if getattr(resource, "admin_only", False):
+        return True
+    return req.method in getattr(resource, "admin_methods", ())

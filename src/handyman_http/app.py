@@ -31,6 +31,7 @@ from handyman_http.endpoints.courses import (
 from handyman_http.endpoints.playground import GetPlaygroundCode, InjectPlaygroundCode, RunCode
 from handyman_http.endpoints.practice import GetPractice, HandlePracticeCode
 from handyman_http.endpoints.runs import RUNS_PATH, Run, Runs, StopRun
+from handyman_http.endpoints.segments import Segment, SegmentReport, Segments, UserSegments
 from handyman_http.endpoints.service import Health, OpenApi
 from handyman_http.endpoints.statistics import (
     DAILY_PATH,
@@ -40,6 +41,12 @@ from handyman_http.endpoints.statistics import (
 )
 from handyman_http.endpoints.tasks import GetTask, RunTask, SaveTask
 from handyman_http.metrics import MetricsMiddleware, MetricsResource
+from handyman_http.openapi_segments import (
+    SEGMENT_PATH,
+    SEGMENT_REPORT_PATH,
+    SEGMENTS_PATH,
+    USER_SEGMENTS_PATH,
+)
 from handyman_http.request_id import RequestIdMiddleware
 from handyman_http.services import Services
 
@@ -95,6 +102,10 @@ def create_app(services: Services) -> WsgiApp:
     app.add_route(RUNS_PATH + "/{run_id}/stop", StopRun(services))
     app.add_route(STATISTICS_PATH, Statistics(services))
     app.add_route(DAILY_PATH, DailyStats(services))
+    app.add_route(SEGMENTS_PATH, Segments(services))
+    app.add_route(SEGMENT_PATH, Segment(services))
+    app.add_route(USER_SEGMENTS_PATH, UserSegments(services))
+    app.add_route(SEGMENT_REPORT_PATH, SegmentReport(services))
     app.add_route("/health", Health(services))
     app.add_route("/openapi.json", OpenApi(services))
     declared = [

@@ -68,6 +68,8 @@ def handle_domain_error(
         body["fields"] = error.fields
     if isinstance(error, Unauthorized):
         resp.set_header("WWW-Authenticate", 'ClientKey realm="statistics"')
+    if isinstance(error, NotFound | Conflict) and error.fields:
+        body["fields"] = error.fields
     if isinstance(error, RunnerUnavailable):
         log.warning("runner unavailable: %s", error.message)
         body["error"] = "Couldn't communicate with tasks runner"

@@ -24,6 +24,7 @@ from handyman_http.openapi_components import (
 from handyman_http.openapi_legacy import legacy_section
 from handyman_http.openapi_runs import RUNS_TAG, runs_section
 from handyman_http.openapi_schemas import component_schemas, ref
+from handyman_http.openapi_segments import SEGMENTS_TAG, segments_section
 from handyman_http.openapi_statistics import STATISTICS_TAG, statistics_section
 
 OPENAPI_VERSION = "3.1.0"
@@ -48,6 +49,7 @@ TAGS = (
     ("accounts", "Internal: linking and unlinking accounts."),
     RUNS_TAG,
     STATISTICS_TAG,
+    SEGMENTS_TAG,
     ("service", "For operators and client generators."),
 )
 
@@ -121,6 +123,7 @@ SECTIONS: tuple[Callable[[], ApiSection], ...] = (
     legacy_section,
     runs_section,
     statistics_section,
+    segments_section,
     service_section,
 )
 """Each group of endpoints contributes one section."""

@@ -174,6 +174,11 @@ SCHEMAS: dict[str, Schema] = {
     ),
 }
 
+_ADMIN_FORBIDDEN = (
+    "A wrong API token; or the admin token is missing and the caller is not in "
+    "HANDYMAN_ADMIN_NETWORKS, or a token is sent and wrong (refused from any network); or "
+    "neither HANDYMAN_ADMIN_TOKEN nor HANDYMAN_ADMIN_NETWORKS is set."
+)
 _ADMIN_SECURITY = [*ADMIN_TOKEN, {}]
 """The admin token, or (no token) a caller from HANDYMAN_ADMIN_NETWORKS."""
 
@@ -220,7 +225,7 @@ def _operation(
         "responses": dict(sorted({**access_responses(), **responses}.items())),
     }
     if admin:
-        operation["responses"]["403"] = response_ref("AccountsForbidden")
+        operation["responses"]["403"] = json_response(_ADMIN_FORBIDDEN, ref("Error"))
     return operation
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 import orjson
@@ -54,7 +54,7 @@ def user_segments_json(user_id: int, segments: Iterable[ActiveSegment]) -> dict[
     return {"user_id": user_id, "segments": [active_segment_json(s) for s in segments]}
 
 
-def csv_chunks(rows: Iterable[ReportRow]) -> Iterator[bytes]:
+def csv_chunks(rows: Iterable[ReportRow]) -> Generator[bytes, None, None]:
     """The header, then the rows, UTF-8, in chunks."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -68,7 +68,7 @@ def csv_chunks(rows: Iterable[ReportRow]) -> Iterator[bytes]:
     yield buffer.getvalue().encode()
 
 
-def json_chunks(period: ReportPeriod, rows: Iterable[ReportRow]) -> Iterator[bytes]:
+def json_chunks(period: ReportPeriod, rows: Iterable[ReportRow]) -> Generator[bytes, None, None]:
     """`{"from", "to", "rows": [...]}`, one row at a time."""
     head = {"from": format_instant(period.start), "to": format_instant(period.end)}
     chunk = bytearray(orjson.dumps(head)[:-1] + b',"rows":[')

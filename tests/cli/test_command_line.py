@@ -27,6 +27,7 @@ COMMANDS = (
     ["stats", "pull", "--start", "S", "--end", "E"],
     ["stats", "daily"],
     ["stats", "run-daily"],
+    ["segments", "expire"],
 )
 
 
