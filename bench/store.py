@@ -15,6 +15,7 @@ import contextlib
 import random
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -301,7 +302,7 @@ def _merges(
         old = cur + 1
         rows = merge_pair(catalogue, cur, old, tasks_each, seed=repetition)
         load_rows(engine, rows)
-        _, elapsed = timed(partial(store.merge_users, cur, old))
+        _, elapsed = timed(partial(store.merge_users, cur, old, now=datetime.now(UTC)))
         expected = len({row[1] for row in rows.tasks})
         if _row_count(engine, old) != 0 or _task_rows(engine, cur) != expected:
             raise BenchmarkError(f"merging user {old} into {cur} left the wrong rows")

@@ -136,11 +136,12 @@ class ProgressStore(Protocol):
         course_chapter_ids_in_order: Sequence[ChapterId],
     ) -> ChapterUpdate: ...
 
-    def merge_users(self, cur_user_id: int, old_user_id: int) -> None:
-        """`core.merge_rules` over every row of both users; InvalidInput for bad or equal ids."""
+    def merge_users(self, cur_user_id: int, old_user_id: int, *, now: datetime) -> None:
+        """`core.merge_rules` over every row of both users, and `core.segment_merge` over their
+        explicit segment memberships, in one transaction; InvalidInput for bad ids."""
         ...
 
-    def split_users(self, cur_user_id: int, new_user_id: int) -> None:
+    def split_users(self, cur_user_id: int, new_user_id: int, *, now: datetime) -> None:
         """Conflict, writing nothing, when the new user already has progress."""
         ...
 

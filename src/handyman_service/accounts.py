@@ -1,4 +1,5 @@
-"""merge_users and split_users: all-or-nothing, by the store's set-based `core.merge_rules`."""
+"""merge_users and split_users: all-or-nothing, by the store's set-based `core.merge_rules`;
+explicit segment memberships travel with the progress in the same transaction."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ class MergeUsers:
 
 
 def merge_users(context: ServiceContext, command: MergeUsers) -> None:
-    context.progress.merge_users(command.cur_user_id, command.old_user_id)
+    context.progress.merge_users(command.cur_user_id, command.old_user_id, now=context.clock())
 
 
 @frozen
@@ -28,4 +29,4 @@ class SplitUsers:
 
 
 def split_users(context: ServiceContext, command: SplitUsers) -> None:
-    context.progress.split_users(command.cur_user_id, command.new_user_id)
+    context.progress.split_users(command.cur_user_id, command.new_user_id, now=context.clock())

@@ -8,6 +8,7 @@ Unlike the original, no row is read into Python and practice projects are merged
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -30,6 +31,7 @@ from handyman_core.status import Status, StatusLike, stored_statuses
 from handyman_store.database import user_write_lock
 from handyman_store.schema import attempts, chapter_progress, course_progress, task_progress
 from handyman_store.schema import practice_progress as project_progress
+from handyman_store.segment_transfers import carry_memberships
 from handyman_store.upsert import ConflictInsert, conflict_insert, primary_key
 
 _STATUS_TABLES = (course_progress, chapter_progress)
@@ -37,9 +39,10 @@ _ITEM_TABLES = (task_progress, project_progress)
 PROGRESS_TABLES = (*_STATUS_TABLES, *_ITEM_TABLES)
 
 
-def merge_users(engine: Engine, cur_user_id: int, old_user_id: int) -> None:
+def merge_users(engine: Engine, cur_user_id: int, old_user_id: int, *, now: datetime) -> None:
     """Fold every progress row of `old` into `cur`, delete `old`'s rows and move its attempt log
-    to `cur`. Raises InvalidInput (before touching anything) for bad or equal ids."""
+    and explicit segment memberships to `cur` (membership changes logged at `now`). Raises
+    InvalidInput (before touching anything) for bad or equal ids."""
     cur, old = check_merge_ids(cur_user_id, old_user_id)
     with engine.begin() as connection:
         user_write_lock(connection, [cur, old])
@@ -47,11 +50,13 @@ def merge_users(engine: Engine, cur_user_id: int, old_user_id: int) -> None:
             _fold_rows(connection, table, cur, old)
             connection.execute(delete(table).where(table.c.user_id == old))
         connection.execute(update(attempts).where(attempts.c.user_id == old).values(user_id=cur))
+        carry_memberships(connection, old, cur, now=now, keep_source=False)
 
 
-def split_users(engine: Engine, cur_user_id: int, new_user_id: int) -> None:
-    """Copy every progress row of `cur` to `new`. Raises Conflict, writing nothing, when `new`
-    already has any progress row, and InvalidInput for bad or equal ids."""
+def split_users(engine: Engine, cur_user_id: int, new_user_id: int, *, now: datetime) -> None:
+    """Copy every progress row of `cur` to `new`, and fold `cur`'s explicit segment memberships
+    into `new`'s. Raises Conflict, writing nothing, when `new` already has any progress row, and
+    InvalidInput for bad or equal ids."""
     cur, new = check_split_ids(cur_user_id, new_user_id)
     with engine.begin() as connection:
         user_write_lock(connection, [cur, new])
@@ -59,6 +64,7 @@ def split_users(engine: Engine, cur_user_id: int, new_user_id: int) -> None:
             raise Conflict("new_user_id already has progress")
         for table in PROGRESS_TABLES:
             connection.execute(_copy_rows(connection, table, cur, new))
+        carry_memberships(connection, cur, new, now=now, keep_source=True)
 
 
 def _fold_rows(connection: Connection, table: Table, cur: int, old: int) -> None:

@@ -199,11 +199,11 @@ class Store:
             course_chapter_ids_in_order=course_chapter_ids_in_order,
         )
 
-    def merge_users(self, cur_user_id: int, old_user_id: int) -> None:
-        merge_split.merge_users(self.engine, cur_user_id, old_user_id)
+    def merge_users(self, cur_user_id: int, old_user_id: int, *, now: datetime) -> None:
+        merge_split.merge_users(self.engine, cur_user_id, old_user_id, now=now)
 
-    def split_users(self, cur_user_id: int, new_user_id: int) -> None:
-        merge_split.split_users(self.engine, cur_user_id, new_user_id)
+    def split_users(self, cur_user_id: int, new_user_id: int, *, now: datetime) -> None:
+        merge_split.split_users(self.engine, cur_user_id, new_user_id, now=now)
 
     def attempts_of(self, user_id: int) -> list[Attempt]:
         with read_connection(self.engine) as connection:

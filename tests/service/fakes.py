@@ -375,7 +375,7 @@ class InMemoryStore:
                 )
             return ChapterUpdate(decision, chapter_id)
 
-    def merge_users(self, cur_user_id: int, old_user_id: int) -> None:
+    def merge_users(self, cur_user_id: int, old_user_id: int, *, now: datetime) -> None:
         cur, old = merge_rules.check_merge_ids(cur_user_id, old_user_id)
         with self._lock:
             self._set(cur, merge_rules.merge_users(self._user(old), self._user(cur)))
@@ -387,11 +387,13 @@ class InMemoryStore:
                 evolve(record, handyman_user_id=cur) if record.handyman_user_id == old else record
                 for record in self.statistics
             ]
+            self.segment_book.transfer(old, cur, now=now, keep_source=False)
 
-    def split_users(self, cur_user_id: int, new_user_id: int) -> None:
+    def split_users(self, cur_user_id: int, new_user_id: int, *, now: datetime) -> None:
         cur, new = merge_rules.check_split_ids(cur_user_id, new_user_id)
         with self._lock:
             self._set(new, merge_rules.split_user(self._user(cur), self._user(new)))
+            self.segment_book.transfer(cur, new, now=now, keep_source=True)
 
     # --- learning analytics ------------------------------------------------------------------
 

@@ -160,7 +160,7 @@ def test_a_merge_folds_the_old_account_into_the_current_one(ports: Ports) -> Non
     store.record_task_run(OTHER, TASK, "old", PASSED, now=NOW)
     store.save_task(OTHER, TASK_2, "draft")
 
-    store.merge_users(USER, OTHER)
+    store.merge_users(USER, OTHER, now=NOW)
 
     assert store.task_item(USER, TASK) == ItemProgress(Status.COMPLETED, 2, "old")
     assert store.task_item(USER, TASK_2) == ItemProgress(Status.IN_PROGRESS, 0, "draft")
@@ -169,13 +169,13 @@ def test_a_merge_folds_the_old_account_into_the_current_one(ports: Ports) -> Non
 
 def test_merging_a_user_into_itself_is_refused(ports: Ports) -> None:
     with pytest.raises(Conflict):
-        ports.store.merge_users(USER, USER)
+        ports.store.merge_users(USER, USER, now=NOW)
 
 
 def test_a_split_copies_the_progress_to_an_empty_account(ports: Ports) -> None:
     store = ports.store
     store.record_task_run(USER, TASK, "code", PASSED, now=NOW)
-    store.split_users(USER, OTHER)
+    store.split_users(USER, OTHER, now=NOW)
     assert store.user_progress(OTHER) == store.user_progress(USER)
 
 
@@ -185,7 +185,7 @@ def test_a_split_into_an_account_with_progress_writes_nothing(ports: Ports) -> N
     store.save_task(OTHER, TASK_2, "mine")
     before = store.user_progress(OTHER)
     with pytest.raises(Conflict):
-        store.split_users(USER, OTHER)
+        store.split_users(USER, OTHER, now=NOW)
     assert store.user_progress(OTHER) == before
 
 

@@ -141,3 +141,22 @@ def test_members_are_counted_at_the_instant_asked(segments: Ports) -> None:
     assert counts == {BETA: 2, ALL: 0}
     later = {s.segment.name: s.members for s in segments.store.segment_summaries(NOW + HOUR)}
     assert later == {BETA: 1, ALL: 0}
+
+
+def test_a_merge_carries_explicit_memberships_and_a_split_copies_them(segments: Ports) -> None:
+    change(segments, {"add": [{"name": BETA}]}, user=11)
+    change(segments, {"remove": [ALL]}, user=12)
+    segments.store.merge_users(12, 11, now=NOW + HOUR)
+    assert segments.store.user_segments(12, NOW + HOUR) == [
+        ActiveSegment(BETA, Source.EXPLICIT, NOW)
+    ]
+    assert [s.name for s in segments.store.user_segments(11, NOW + HOUR)] == [ALL]
+    segments.store.split_users(12, 13, now=NOW + 2 * HOUR)
+    assert segments.store.user_segments(13, NOW + 2 * HOUR) == [
+        ActiveSegment(BETA, Source.EXPLICIT, NOW)
+    ]
+    moves = [row for row in history(segments) if row[0] == NOW + HOUR]
+    assert moves == [
+        (NOW + HOUR, BETA, 11, Operation.REMOVED, None),
+        (NOW + HOUR, BETA, 12, Operation.ADDED, None),
+    ]

@@ -140,7 +140,7 @@ def _merge_later(engine: Engine, ledger: Ledger, old: int, cur: int, *, delay: f
     time.sleep(delay)
     with ledger.old_user_locks[old]:
         ledger.merged.add(old)
-    merge_users(engine, cur, old)
+    merge_users(engine, cur, old, now=NOW)
 
 
 def _watch_completions_never_regress(engine: Engine, stop: threading.Event) -> None:

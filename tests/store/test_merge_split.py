@@ -63,14 +63,14 @@ def progress_of(engine: Engine, user_id: int) -> UserProgress:
 
 
 def test_merge_keeps_the_higher_status_of_each_row(db: Engine) -> None:
-    merge_users(db, CUR, OLD)
+    merge_users(db, CUR, OLD, now=NOW)
     merged = progress_of(db, CUR)
     assert merged.courses == {PYTHON: Status.COMPLETED, RUST: Status.BLOCKED}
     assert merged.chapters == {CHAPTER: Status.COMPLETED}
 
 
 def test_merge_adds_attempts_and_picks_the_best_solution(db: Engine) -> None:
-    merge_users(db, CUR, OLD)
+    merge_users(db, CUR, OLD, now=NOW)
     assert progress_of(db, CUR).tasks == {
         TASK_10: ItemProgress(Status.COMPLETED, 5, "old_code"),
         TASK_20: ItemProgress(Status.COMPLETED, 5, "cur_done"),
@@ -79,7 +79,7 @@ def test_merge_adds_attempts_and_picks_the_best_solution(db: Engine) -> None:
 
 
 def test_merge_includes_practice_projects(db: Engine) -> None:
-    merge_users(db, CUR, OLD)
+    merge_users(db, CUR, OLD, now=NOW)
     assert progress_of(db, CUR).projects == {
         PROJECT: ItemProgress(Status.COMPLETED, 7, "old_project")
     }
@@ -88,18 +88,18 @@ def test_merge_includes_practice_projects(db: Engine) -> None:
 def test_merge_copies_rows_cur_lacks(engine: Engine) -> None:
     seed_catalogue(engine)
     write_progress(engine, OLD, OLD_PROGRESS)
-    merge_users(engine, CUR, OLD)
+    merge_users(engine, CUR, OLD, now=NOW)
     assert progress_of(engine, CUR) == OLD_PROGRESS
 
 
 def test_merge_deletes_every_row_of_the_old_user(db: Engine) -> None:
-    merge_users(db, CUR, OLD)
+    merge_users(db, CUR, OLD, now=NOW)
     assert progress_of(db, OLD) == UserProgress()
 
 
 def test_merge_moves_the_attempt_log_and_keeps_the_original_user(db: Engine) -> None:
     progress_writes.record_task_run(db, OLD, TASK_10, "x", RunResult(Verdict.PASSED), now=NOW)
-    merge_users(db, CUR, OLD)
+    merge_users(db, CUR, OLD, now=NOW)
     with db.connect() as connection:
         [attempt] = attempts_of(connection, CUR)
         assert attempts_of(connection, OLD) == []
@@ -108,7 +108,7 @@ def test_merge_moves_the_attempt_log_and_keeps_the_original_user(db: Engine) -> 
 
 def test_merging_a_user_into_itself_is_refused_and_writes_nothing(db: Engine) -> None:
     with pytest.raises(Conflict) as refused:
-        merge_users(db, CUR, CUR)
+        merge_users(db, CUR, CUR, now=NOW)
     assert "old_user_id" in refused.value.message
     assert progress_of(db, CUR) == CUR_PROGRESS
 
@@ -118,20 +118,20 @@ def test_merge_with_an_invalid_user_id_is_invalid_and_writes_nothing(
     db: Engine, cur: int, old: int
 ) -> None:
     with pytest.raises(InvalidInput):
-        merge_users(db, cur, old)
+        merge_users(db, cur, old, now=NOW)
     assert progress_of(db, CUR) == CUR_PROGRESS
     assert progress_of(db, OLD) == OLD_PROGRESS
 
 
 def test_split_copies_every_row_and_cur_keeps_its_own(db: Engine) -> None:
-    split_users(db, CUR, NEW)
+    split_users(db, CUR, NEW, now=NOW)
     assert progress_of(db, NEW) == CUR_PROGRESS
     assert progress_of(db, CUR) == CUR_PROGRESS
 
 
 def test_split_leaves_the_attempt_log_with_cur(db: Engine) -> None:
     progress_writes.record_task_run(db, CUR, TASK_10, "x", RunResult(Verdict.PASSED), now=NOW)
-    split_users(db, CUR, NEW)
+    split_users(db, CUR, NEW, now=NOW)
     with db.connect() as connection:
         assert len(attempts_of(connection, CUR)) == 1
         assert attempts_of(connection, NEW) == []
@@ -141,11 +141,11 @@ def test_split_into_a_user_with_progress_is_a_conflict_and_writes_nothing(db: En
     only_a_project = UserProgress(projects={PROJECT: ItemProgress(Status.IN_PROGRESS)})
     write_progress(db, NEW, only_a_project)
     with pytest.raises(Conflict):
-        split_users(db, CUR, NEW)
+        split_users(db, CUR, NEW, now=NOW)
     assert progress_of(db, NEW) == only_a_project
 
 
 def test_splitting_a_user_into_itself_is_refused_and_writes_nothing(db: Engine) -> None:
     with pytest.raises(Conflict):
-        split_users(db, CUR, CUR)
+        split_users(db, CUR, CUR, now=NOW)
     assert progress_of(db, CUR) == CUR_PROGRESS

@@ -97,8 +97,8 @@ def fresh_user(engine: Engine, progress: UserProgress) -> int:
 @given(old=progress_over_catalogue, cur=progress_over_catalogue)
 def test_merge_equals_the_core_merge(db: Engine, old: UserProgress, cur: UserProgress) -> None:
     old_id, cur_id = fresh_user(db, old), fresh_user(db, cur)
-    merge_users(db, cur_id, old_id)
-    assert stored(db, cur_id) == merge_rules.merge_users(old, cur)
+    merge_users(db, cur_id, old_id, now=NOW)
+    assert stored(db, cur_id) == merge_rules.merge_users(old, cur, now=NOW)
     assert stored(db, old_id) == UserProgress()
 
 
@@ -113,10 +113,10 @@ def test_split_equals_the_core_split(db: Engine, cur: UserProgress, new: UserPro
         expected = merge_rules.split_user(cur, new)
     except Conflict:
         with pytest.raises(Conflict):
-            split_users(db, cur_id, new_id)
+            split_users(db, cur_id, new_id, now=NOW)
         assert stored(db, new_id) == new
     else:
-        split_users(db, cur_id, new_id)
+        split_users(db, cur_id, new_id, now=NOW)
         assert stored(db, new_id) == expected
     assert stored(db, cur_id) == cur
 

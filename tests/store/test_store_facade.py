@@ -60,8 +60,8 @@ def test_the_store_decides_and_writes_status_updates(store: Store) -> None:
 
 def test_the_store_splits_and_merges_users(store: Store) -> None:
     store.save_task(USER, TASK, "mine")
-    store.split_users(USER, OTHER)
-    store.merge_users(OTHER, USER)
+    store.split_users(USER, OTHER, now=NOW)
+    store.merge_users(OTHER, USER, now=NOW)
     assert store.user_progress(OTHER).tasks == {TASK: ItemProgress(Status.IN_PROGRESS, 0, "mine")}
     assert store.user_progress(USER).is_empty()
 
