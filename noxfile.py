@@ -54,6 +54,21 @@ def fuzz(session: nox.Session) -> None:
 
 
 @nox.session
+def sweep(session: nox.Session) -> None:
+    """Every answer of the real catalogue through the local sandbox (CI runs a sample): per
+    language the answers that pass against their floor, and a wrong answer per task that must
+    fail. `nox -s sweep -- -k cpp` sweeps one language."""
+    session.install("-e", ".[dev]")
+    session.run(
+        "pytest",
+        "-s",
+        "tests/runner/test_catalogue_sweep.py",
+        *session.posargs,
+        env={"HANDYMAN_SWEEP": "full"},
+    )
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Store benchmarks: catalogue import, merge, chapter-list read; prints medians."""
     session.install("-e", ".[dev]")
@@ -77,9 +92,12 @@ def bench_startup(session: nox.Session) -> None:
 
 @nox.session(name="bench-runner")
 def bench_runner(session: nox.Session) -> None:
-    """run_task through the HTTP API on the local sandbox vs python3 directly."""
+    """run_task through the HTTP API on the local sandbox vs python3 directly, then one task run
+    per language of the sandbox (medians, warm and cold caches). `-- --quick` tries both out."""
     session.install("-e", ".[dev]")
     session.run("python", "-m", "bench.runner", *session.posargs)
+    quick = ["--quick"] if "--quick" in session.posargs else []
+    session.run("python", "-m", "bench.languages", *quick)
 
 
 @nox.session(name="bench-segments")

@@ -1,5 +1,5 @@
-"""The arguments of `handyman runner serve`, apart from the command itself (which imports the
-sandbox, the runner server and gunicorn)."""
+"""The arguments of `handyman runner serve`, `languages` and `prepare`, apart from the commands
+themselves (which import the sandbox, the runner server and gunicorn)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ DEFAULT_PORT = 8000
 
 
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
-    """Adds the `runner` command's subcommands (`serve`), each with its `handler`."""
+    """Adds the `runner` command's subcommands, each with its `handler`."""
     commands = parser.add_subparsers(dest="runner_command", required=True, metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
@@ -57,6 +57,27 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
         "port can run code on this host",
     )
     serve.set_defaults(handler=LazyCommand("handyman_cli.runner_commands", "runner_serve"))
+    languages = commands.add_parser(
+        "languages",
+        help="list the languages this host can run, and why not",
+        description="Each language of the catalogue and the sandbox: the toolchain found (its "
+        "version) or what is missing or too old, capabilities that are missing, and whether "
+        "its prebuilt artefacts are ready. Toolchains are looked for on the system and in "
+        "$HANDYMAN_TOOLCHAINS (default /opt/handyman/toolchains).",
+    )
+    languages.add_argument("--json", action="store_true", help="print JSON")
+    languages.set_defaults(handler=LazyCommand("handyman_cli.runner_languages", "runner_languages"))
+    prepare = commands.add_parser(
+        "prepare",
+        help="build the languages' read-only artefacts now",
+        description="Builds what each available language runs with (C++ modules, a warm Go "
+        "build cache) into $HANDYMAN_SANDBOX_ARTEFACTS (default: a cache directory); a service "
+        "would otherwise build them in the background when it starts.",
+    )
+    prepare.add_argument(
+        "--bwrap", metavar="PATH", default=None, help="the bubblewrap program (default: on PATH)"
+    )
+    prepare.set_defaults(handler=LazyCommand("handyman_cli.runner_languages", "runner_prepare"))
 
 
 def _positive(text: str) -> int:

@@ -9,8 +9,9 @@ modules are run. A learner's extra test files stay in the tree but are never run
 mode.
 
 Per language: a test module is a file the language's test runner would discover (Python's
-unittest: `test*.py`), and a test file is a test module or any file under a directory the
-course names `test*` (fixtures such as `test_data/`). A language without a rule here gets no
+unittest: `test*.py`; Go: `*_test.go`; the C++ course: `tests.cpp`), and a test file is a test
+module or any file under a directory the course names for fixtures (Python: `test*`, such as
+`test_data/`; Go and C++: `testdata`). A language without a rule here gets no
 overlay, and its runner decides what to run.
 """
 
@@ -39,7 +40,12 @@ class TestLayout:
 
 TEST_LAYOUTS = {
     Language.PYTHON: TestLayout(module_pattern="test*.py", directory_pattern="test*"),
+    Language.GOLANG: TestLayout(module_pattern="*_test.go", directory_pattern="testdata"),
+    Language.CPP: TestLayout(module_pattern="tests.cpp", directory_pattern="testdata"),
 }
+"""Go compiles every `_test.go` file of a package into its test binary, so its runner also
+leaves out the learner's own test files (`languages/golang`); C++ builds the `tests` target
+of the course's CMakeLists from `tests.cpp`."""
 
 
 @frozen

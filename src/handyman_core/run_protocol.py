@@ -202,3 +202,21 @@ class StartableRunner(Protocol):
     language, invalid request)."""
 
     def start(self, request: RunRequest) -> RunControl: ...
+
+
+@frozen
+class LanguageSupport:
+    """Whether a runner can run one language, for operators (`/health`)."""
+
+    language: Language
+    available: bool
+    detail: str
+    """The toolchain's version when available; otherwise why not."""
+
+
+@runtime_checkable
+class ReportsLanguages(Protocol):
+    """A runner that knows which languages it can run (the local sandbox does; a remote runner
+    answers for itself)."""
+
+    def language_support(self) -> tuple[LanguageSupport, ...]: ...

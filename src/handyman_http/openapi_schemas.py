@@ -620,6 +620,14 @@ RESPONSES: dict[str, Schema] = {
                 "`per process only ...` with the reason no cgroup could be made. Absent for "
                 "runners that do not say (a remote runner).",
             },
+            "languages": {
+                "type": "object",
+                "description": "With the local sandbox: per language, whether this host can "
+                "run it and the toolchain's version, or why not.",
+                "additionalProperties": closed_object(
+                    {"available": {"type": "boolean"}, "detail": _TEXT}
+                ),
+            },
         },
         required=("status", "database", "runner"),
     ),

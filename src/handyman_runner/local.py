@@ -60,16 +60,25 @@ import shutil
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 from attrs import evolve, frozen
 
 from handyman_core.errors import RunnerUnavailable
-from handyman_core.run_protocol import Language, RunLimits, RunRequest, RunResult, Verdict
-from handyman_runner.bwrap_command import HostLayout, Mounts, StageView, cpu_soft_limit
+from handyman_core.run_protocol import (
+    Language,
+    LanguageSupport,
+    RunLimits,
+    RunRequest,
+    RunResult,
+    Verdict,
+)
+from handyman_runner.bwrap_command import Bind, HostLayout, Mounts, StageView, cpu_soft_limit
 from handyman_runner.completion import NOT_COMPLETED_NOTE
 from handyman_runner.completion_channel import CompletionChannel
 from handyman_runner.host_slots import HeldSlot, HostSlots
-from handyman_runner.languages.plugin import Discovery, HostProbe
+from handyman_runner.languages.artefacts import ArtefactPreparation, ArtefactStore, BuildOutcome
+from handyman_runner.languages.plugin import ArtefactRecipe, Discovery, HostProbe
 from handyman_runner.languages.python import MYPY
 from handyman_runner.languages.registry import LanguageTable
 from handyman_runner.run_cgroups import (
@@ -79,7 +88,7 @@ from handyman_runner.run_cgroups import (
     discover_cgroups,
 )
 from handyman_runner.run_output import Channel, RunOutput
-from handyman_runner.run_plan import RunPlan, SandboxFile, Stage
+from handyman_runner.run_plan import RunPlan, SandboxFile, Stage, StageRole
 from handyman_runner.sandbox_config import SandboxConfig, effective_limits
 from handyman_runner.sandbox_errors import INSTALL_HINT, LanguageUnavailable, SandboxUnavailable
 from handyman_runner.sandbox_stage import Launcher, StageEnd, StageOutcome, run_stage
@@ -104,6 +113,7 @@ INTERNAL_ERROR_OUTPUT = "Internal error"
 REQUIRED_BWRAP_OPTIONS = ("--size", "--perms", "--disable-userns", "--json-status-fd")
 PROBE_SECONDS = 10.0
 _PROBE_OUTPUT_BYTES = 64 * 1024
+ARTEFACT_OUTPUT_BYTES = 1024 * 1024
 
 
 @frozen
@@ -177,6 +187,14 @@ class LocalSandboxRunner:
         self._languages = LanguageTable.discover(HostProbe(self.config.toolchain_directory))
         self._slots = HostSlots(self.config.slot_directory, self.config.max_concurrent_runs)
         self._probe_sandbox()
+        self._artefacts = ArtefactPreparation(
+            ArtefactStore(self.config.artefact_directory, host_ids),
+            self._languages.artefact_recipes(),
+            self._build_artefacts,
+            self.config.retry_after_seconds,
+        )
+        if self.config.prepare_in_background:
+            self._artefacts.start_in_background()
 
     @property
     def available_languages(self) -> frozenset[Language]:
@@ -186,6 +204,41 @@ class LocalSandboxRunner:
     def languages(self) -> tuple[Discovery, ...]:
         """Every language the runner knows, with what this host has of it."""
         return self._languages.discoveries
+
+    def language_support(self) -> tuple[LanguageSupport, ...]:
+        """Per language, whether a run can start now: its toolchain found and its artefacts
+        built."""
+        support = []
+        for discovery in self._languages.discoveries:
+            status = self._artefacts.status(discovery.language)
+            detail = discovery.detail
+            if discovery.available and status in ("preparing", "failed"):
+                detail += f" (artefacts {status})"
+            available = discovery.available and status != "failed"
+            support.append(LanguageSupport(discovery.language, available, detail))
+        return tuple(support)
+
+    def plan(self, request: RunRequest, *, with_artefacts: bool = True) -> RunPlan:
+        """What `request` becomes on this host. Raises InvalidInput, LanguageUnavailable, or
+        RunnerUnavailable while the language's required artefacts are not ready."""
+        toolchain = self._languages.toolchain(request.language)
+        artefacts = None
+        if with_artefacts:
+            artefacts = self._artefacts.path_for(toolchain.language, self.config.queue_timeout)
+        return self._languages.plan(request, artefacts, self.config.work_dir_bytes)
+
+    def runs_without_artefacts(self, language: Language) -> bool:
+        """True when the language's artefacts (if any) only speed its runs up."""
+        return not self._artefacts.required(language)
+
+    def artefact_status(self, language: Language) -> str:
+        """`ready`, `not needed`, `preparing` or `failed`."""
+        return self._artefacts.status(language)
+
+    def prepare_artefacts(self) -> dict[Language, str | None]:
+        """Builds every available language's missing artefacts now; per language, None or the
+        build's output when it failed."""
+        return self._artefacts.prepare()
 
     @property
     def type_checker_available(self) -> bool:
@@ -198,7 +251,7 @@ class LocalSandboxRunner:
     def start(self, request: RunRequest) -> RunHandle:
         """Checks the request, takes a slot (waiting at most `queue_timeout`) and starts the run.
         Raises InvalidInput, LanguageUnavailable, or RunnerUnavailable when the host is busy."""
-        plan = self._languages.plan(request, None, self.config.work_dir_bytes)
+        plan = self.plan(request)
         limits = effective_limits(request.limits, self.config)
         slot = self._slots.acquire(self.config.queue_timeout)
         if slot is None:
@@ -223,13 +276,23 @@ class LocalSandboxRunner:
             raise RunnerUnavailable("cannot start a thread for the run") from None
         return handle
 
-    def execute_plan(self, plan: RunPlan, limits: RunLimits) -> RunResult:
+    def execute_plan(
+        self, plan: RunPlan, limits: RunLimits, maximum: RunLimits | None = None
+    ) -> RunResult:
         """Runs a plan as given, in this thread and without a slot: for plans that come from the
-        runner itself rather than from a request (artefact builds, tests of the mechanism)."""
+        runner itself rather than from a request (artefact builds, tests of the mechanism).
+        `maximum` replaces the operator's maxima for the stages' walls."""
         output = RunOutput(limits.output_bytes)
         stop = StopSignal()
         try:
-            return self._execute(self._launcher, plan, limits, output, stop)
+            return self._execute(
+                self._launcher,
+                plan,
+                limits,
+                output,
+                stop,
+                maximum=maximum or self.config.max_limits,
+            )
         finally:
             stop.close()
 
@@ -240,11 +303,34 @@ class LocalSandboxRunner:
         uid = self.config.slot_uid_base + slot.index
         return evolve(self._launcher, host_ids=(uid, uid))
 
+    def _build_artefacts(self, recipe: ArtefactRecipe, staging: Path) -> BuildOutcome:
+        toolchain = self._languages.toolchain(recipe.language)
+        view = toolchain.view.merged_with(
+            StageView((Bind(str(staging), recipe.mount_point, writable=True),))
+        )
+        stages = tuple(
+            Stage(
+                StageRole.BUILD,
+                command,
+                recipe.inputs,
+                wall_seconds=recipe.wall_seconds,
+                build_limits=recipe.limits,
+            )
+            for command in recipe.commands
+        )
+        plan = RunPlan(stages, view=view, scratch_bytes=recipe.scratch_bytes)
+        limits = effective_limits(RunLimits(output_bytes=ARTEFACT_OUTPUT_BYTES), self.config)
+        maximum = evolve(self.config.max_limits, wall_seconds=recipe.wall_seconds)
+        result = self.execute_plan(plan, limits, maximum)
+        return BuildOutcome(result.verdict is Verdict.PASSED, result.user_code_output)
+
     def _supervise(self, run: _Run, handle: RunHandle) -> None:
         result = RunResult(Verdict.INTERNAL_ERROR, user_code_output=INTERNAL_ERROR_OUTPUT)
         try:
             launcher = self._slot_launcher(run.slot)
-            result = self._execute(launcher, run.plan, run.limits, run.output, run.stop)
+            result = self._execute(
+                launcher, run.plan, run.limits, run.output, run.stop, maximum=self.config.max_limits
+            )
         except Exception:
             log.exception("the sandboxed run failed in the runner itself")
         finally:
@@ -259,6 +345,8 @@ class LocalSandboxRunner:
         limits: RunLimits,
         output: RunOutput,
         stop: StopSignal,
+        *,
+        maximum: RunLimits,
     ) -> RunResult:
         started = time.monotonic()
         if plan.note:
@@ -270,7 +358,7 @@ class LocalSandboxRunner:
         carried: list[SandboxFile] = []
         exit_code: int | None = None
         for stage in plan.stages:
-            limits_here = stage_limits(stage, limits, self.config.max_limits)
+            limits_here = stage_limits(stage, limits, maximum)
             printed = _StageOutput(output, stage, self.config.work_dir_bytes)
             completed: bool | None = None
             if stop.is_set():

@@ -87,6 +87,9 @@ class Stage:
     build_limits: RunLimits | None = None
     """Resource limits of a compiling stage (compilers need more address space and processes
     than a learner's program); None: the request's limits."""
+    memory_bytes: int | None = None
+    """Address space a program stage needs at least, whatever the request asked (the race
+    detector's shadow memory); None: the request's."""
     exports: tuple[str, ...] = ()
     """Work-dir paths the stage produces that every later stage of the run gets (a compiled
     program); a stage that exits 0 without them fails."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from attrs import Factory, evolve, field, frozen, validators
 
 from handyman_core.run_protocol import RunLimits
+from handyman_runner.languages.artefacts import default_directory
 
 DEFAULT_TOOLCHAIN_DIRECTORY = "/opt/handyman/toolchains"
 TOOLCHAINS_VARIABLE = "HANDYMAN_TOOLCHAINS"
@@ -49,6 +50,10 @@ DEFAULT_MAX_LIMITS = RunLimits(
     open_files=1024,
 )
 """The wall maximum stays below gunicorn's 120 s worker timeout (examples/gunicorn.conf.py)."""
+
+
+def default_toolchain_directory() -> str:
+    return os.environ.get(TOOLCHAINS_VARIABLE) or DEFAULT_TOOLCHAIN_DIRECTORY
 
 
 def _cpu_count() -> int:
@@ -90,9 +95,14 @@ class SandboxConfig:
     queue_timeout: float = field(default=10.0, validator=validators.ge(0))
     """How long a run waits for a free slot before the runner answers busy."""
     retry_after_seconds: int = field(default=5, validator=validators.gt(0))
-    toolchain_directory: str = DEFAULT_TOOLCHAIN_DIRECTORY
+    toolchain_directory: str = field(factory=default_toolchain_directory)
     """Where the operator installs toolchains that the system's packages lack (Go, a recent
     CMake, Python packages); each language binds what it uses read-only into its stages."""
+    artefact_directory: Path = field(factory=default_directory, converter=Path)
+    """Where languages' read-only artefacts (C++ modules, a warm Go cache) are built once."""
+    prepare_in_background: bool = True
+    """Build missing artefacts in a thread at start-up; runs of a language wait for them (at
+    most `queue_timeout`, then busy)."""
 
 
 def effective_limits(requested: RunLimits, config: SandboxConfig) -> RunLimits:

@@ -25,6 +25,9 @@ def stage_limits(stage: Stage, request: RunLimits, maximum: RunLimits) -> RunLim
             wall_seconds=min(wall, maximum.wall_seconds),
             output_bytes=request.output_bytes,
         )
-    if stage.wall_seconds is None:
-        return request
-    return evolve(request, wall_seconds=min(stage.wall_seconds, request.wall_seconds))
+    limits = request
+    if stage.wall_seconds is not None:
+        limits = evolve(limits, wall_seconds=min(stage.wall_seconds, request.wall_seconds))
+    if stage.memory_bytes is not None:
+        limits = evolve(limits, memory_bytes=max(stage.memory_bytes, request.memory_bytes))
+    return limits

@@ -1,10 +1,12 @@
-"""Whether this worker can serve: the database answers, and whether a code runner is configured."""
+"""Whether this worker can serve: the database answers, whether a code runner is configured,
+and which languages it can run."""
 
 from __future__ import annotations
 
 from attrs import frozen
 
 from handyman_core.errors import DependencyUnavailable
+from handyman_core.run_protocol import LanguageSupport
 from handyman_service.context import ServiceContext
 
 
@@ -15,6 +17,8 @@ class HealthReport:
     runner_configured: bool
     run_limits: str | None = None
     """How the runner bounds a run ("per run ..." or "per process only ..."), when it says."""
+    languages: tuple[LanguageSupport, ...] = ()
+    """Per language, whether the runner can run it (a local sandbox says; others do not)."""
 
 
 def check_health(context: ServiceContext) -> HealthReport:
@@ -23,4 +27,4 @@ def check_health(context: ServiceContext) -> HealthReport:
         context.database.check_database()
     except DependencyUnavailable as error:
         return HealthReport(error, runs.has_runner, runs.run_limits)
-    return HealthReport(None, runs.has_runner, runs.run_limits)
+    return HealthReport(None, runs.has_runner, runs.run_limits, runs.language_support())

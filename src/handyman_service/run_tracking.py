@@ -66,6 +66,8 @@ from handyman_core.run_lifecycle import (
     stopped_before_start,
 )
 from handyman_core.run_protocol import (
+    LanguageSupport,
+    ReportsLanguages,
     ReportsResourceIsolation,
     RunControl,
     Runner,
@@ -155,6 +157,12 @@ class RunTracker:
         if isinstance(self._runner, ReportsResourceIsolation):
             return self._runner.resource_isolation
         return None
+
+    def language_support(self) -> tuple[LanguageSupport, ...]:
+        """What the runner says it can run; () when it cannot say (a remote runner, or none)."""
+        if isinstance(self._runner, ReportsLanguages):
+            return self._runner.language_support()
+        return ()
 
     def execute(self, request: RunRequest, *, owner: int | None, item_id: str | None) -> RunResult:
         """Runs to the end in the calling thread and returns the runner's answer (an internal

@@ -108,3 +108,16 @@ def test_fixtures_under_a_test_directory_belong_to_the_tests() -> None:
     assert is_test_file(PYTHON, "tests/helpers.py")
     assert not is_test_file(PYTHON, "src/calc.py")
     assert not is_test_file(PYTHON, "my_test.py")
+
+
+def test_go_and_cpp_tests_are_the_course_s() -> None:
+    catalogue = [ProjectFile("cmd/main_test.go", "course"), ProjectFile("cmd/main.go", "start")]
+    learner = [ProjectFile("cmd/main_test.go", "mine"), ProjectFile("cmd/main.go", "solved")]
+    judged = judged_tree(Language.GOLANG, catalogue, learner)
+    assert judged.test_files == ("cmd/main_test.go",)
+    assert ProjectFile("cmd/main_test.go", "course") in judged.files
+    assert ProjectFile("cmd/main.go", "solved") in judged.files
+    cpp = judged_tree(
+        Language.CPP, [ProjectFile("tests.cpp", "course")], [ProjectFile("tests.cpp", "mine")]
+    )
+    assert (cpp.files, cpp.test_files) == ((ProjectFile("tests.cpp", "course"),), ("tests.cpp",))

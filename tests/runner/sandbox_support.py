@@ -69,3 +69,31 @@ def processes_with_marker(marker: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def language_runner(slot_directory: Path, language: Language) -> LocalSandboxRunner:
+    """A runner with `language`'s toolchain and its artefacts built (skipped where the toolchain
+    is missing, a failure in CI, where .ci/run installs every toolchain)."""
+    runner = sandbox_runner(slot_directory, prepare_in_background=False)
+    discovery = next(found for found in runner.languages if found.language is language)
+    require(
+        discovery.available,
+        f"{language.value} is not available here ({discovery.detail}); see "
+        "`handyman runner languages` and the README's toolchain section",
+    )
+    problem = runner.prepare_artefacts().get(language)
+    assert problem is None, f"building {language.value}'s artefacts failed:\n{problem}"
+    return runner
+
+
+def task_request(
+    language: Language, source_run: str, source_test: str, **fields: Any
+) -> RunRequest:
+    """A task run with the defaults the site's requests get (tasks carry no limits)."""
+    return RunRequest(
+        kind=RunKind.TASK,
+        language=language,
+        source_run=source_run,
+        source_test=source_test,
+        **fields,
+    )

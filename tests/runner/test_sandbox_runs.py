@@ -3,6 +3,7 @@ arguments, stdin, stopping, waiting for a slot."""
 
 from __future__ import annotations
 
+import os
 import textwrap
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from handyman_core.run_protocol import Language, RunKind, RunRequest, Verdict
 from handyman_runner.languages.python import TYPE_CHECK_SKIPPED_NOTE
 from handyman_runner.local import LanguageUnavailable, LocalSandboxRunner
 from handyman_runner.sandbox_config import DEFAULT_MAX_LIMITS
+from tests.conftest import require
 from tests.runner.sandbox_support import (
     SHORT_WALL_SECONDS,
     SLACK_SECONDS,
@@ -221,13 +223,20 @@ def test_a_real_practice_project_runs_its_main_file(
     assert result.user_code_output.startswith("2+3 = None\n")
 
 
-@pytest.mark.parametrize("language", [Language.GOLANG, Language.RUST, Language.HASKELL])
-def test_a_language_without_a_launcher_is_unavailable(
-    runner: LocalSandboxRunner, language: Language
+def test_a_language_whose_toolchain_is_missing_is_unavailable_and_only_it(
+    tmp_path: Path,
 ) -> None:
+    require(
+        not any(os.path.exists(path) for path in ("/usr/bin/go", "/usr/local/go/bin/go")),
+        "a system-wide Go is installed; this test needs one only in the toolchain directory",
+    )
+    empty = tmp_path / "toolchains"
+    empty.mkdir()
+    runner = sandbox_runner(tmp_path / "slots", toolchain_directory=str(empty))
     with pytest.raises(LanguageUnavailable) as raised:
-        runner.run(RunRequest(kind=RunKind.SCRIPT, language=language, source_run="main"))
-    assert raised.value.message == f"language not available on this runner: {language.value}"
+        runner.run(RunRequest(kind=RunKind.SCRIPT, language=Language.GOLANG, source_run="main"))
+    assert raised.value.message == "language not available on this runner: golang"
+    assert runner.run(script("print('still here')")).user_code_output == "still here\n"
 
 
 def test_a_main_file_outside_the_project_is_invalid_input(runner: LocalSandboxRunner) -> None:

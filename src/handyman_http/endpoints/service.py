@@ -33,6 +33,11 @@ class Health(Endpoint):
         resp.media = {"status": "ok", "database": "ok", "runner": runner}
         if report.run_limits is not None:
             resp.media["run_limits"] = report.run_limits
+        if report.languages:
+            resp.media["languages"] = {
+                support.language.value: {"available": support.available, "detail": support.detail}
+                for support in report.languages
+            }
 
 
 class OpenApi(Endpoint):

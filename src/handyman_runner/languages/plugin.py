@@ -74,6 +74,7 @@ class ArtefactRecipe:
     `mount_point` (C++ modules, a warm Go build cache). Built inside the sandbox, with the
     directory writable at the same path, so every path recorded in them holds at run time."""
 
+    language: Language
     name: str
     mount_point: str
     identity: str
@@ -84,6 +85,8 @@ class ArtefactRecipe:
     limits: RunLimits
     wall_seconds: float
     scratch_bytes: int = 256 * 1024 * 1024
+    required: bool = True
+    """False for a mere speed-up (a warm cache): until it is built, runs go without it."""
 
 
 @frozen

@@ -12,7 +12,11 @@ from collections.abc import Iterable, Mapping
 from handyman_core.errors import InvalidInput
 from handyman_core.run_protocol import Language, RunRequest
 from handyman_runner.languages.bash import BashPlugin
+from handyman_runner.languages.cpp import CppPlugin
+from handyman_runner.languages.golang import GoPlugin
+from handyman_runner.languages.haskell import HaskellPlugin
 from handyman_runner.languages.plugin import (
+    ArtefactRecipe,
     Discovery,
     HostProbe,
     LanguagePlugin,
@@ -20,11 +24,16 @@ from handyman_runner.languages.plugin import (
     Toolchain,
 )
 from handyman_runner.languages.python import PythonPlugin
+from handyman_runner.languages.rust import RustPlugin
 from handyman_runner.run_plan import RunPlan
 from handyman_runner.sandbox_errors import LanguageUnavailable
 
 PLUGINS: tuple[LanguagePlugin, ...] = (
     PythonPlugin(),
+    GoPlugin(),
+    RustPlugin(),
+    CppPlugin(),
+    HaskellPlugin(),
     BashPlugin(),
 )
 
@@ -74,6 +83,15 @@ class LanguageTable:
         if discovery is None or discovery.toolchain is None:
             raise LanguageUnavailable(language)
         return discovery.toolchain
+
+    def artefact_recipes(self) -> dict[Language, ArtefactRecipe]:
+        """The read-only artefacts each available language wants built."""
+        recipes = {}
+        for language, toolchain in self.toolchains.items():
+            recipe = plugin_for(language).artefacts(toolchain)
+            if recipe is not None:
+                recipes[language] = recipe
+        return recipes
 
     def plan(self, request: RunRequest, artefacts: str | None, max_total_bytes: int) -> RunPlan:
         """Raises InvalidInput for a request no sandbox could run, LanguageUnavailable for one
