@@ -6,12 +6,13 @@ layer serves them from an in-memory `Catalogue` snapshot. Only live (non-retired
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 
 from attrs import Factory, field, frozen
 
 from handyman_core.ids import ChapterId, CourseId, ExampleId, ProjectId, TaskId
-from handyman_core.segments import SegmentName
+from handyman_core.segments import SegmentName, parse_segment_name
 
 
 @frozen
@@ -23,6 +24,22 @@ class Wrappers:
     playground: str | None = None
 
 
+SEGMENT_KEY = "segment"
+"""The key of a course's tags.json that names the segment gating it."""
+
+
+def segment_in_tags(tags: Mapping[str, object]) -> SegmentName | None:
+    """The segment a course's tags.json gates it by, if any; InvalidInput (field `segment`) for a
+    value that is not a segment name."""
+    value = tags.get(SEGMENT_KEY)
+    return None if value is None else parse_segment_name(value, SEGMENT_KEY)
+
+
+def _segment_of(course: Course) -> SegmentName | None:
+    tags = json.loads(course.tags)
+    return segment_in_tags(tags) if isinstance(tags, dict) else None
+
+
 @frozen
 class Course:
     id: CourseId
@@ -31,9 +48,9 @@ class Course:
     """The course's tags.json as PostgreSQL jsonb text (see handyman_core.jsonb_text)."""
     description: str
     fallbacks: Wrappers = Wrappers()
-    segment: SegmentName | None = None
-    """The segment a learner must be in to see the course at all (`"segment"` in its
-    tags.json); None for a course open to everybody (see handyman_core.course_gating)."""
+    segment: SegmentName | None = field(init=False, default=Factory(_segment_of, takes_self=True))
+    """The segment a learner must be in to see the course at all (`"segment"` in its tags);
+    None for a course open to everybody (see handyman_core.course_gating)."""
 
 
 @frozen

@@ -16,10 +16,13 @@ from attrs import frozen
 from sqlalchemy import Connection, Engine, and_, bindparam, select
 
 from handyman_core.catalogue import Catalogue
+from handyman_core.course_gating import gating_segments
 from handyman_core.errors import CatalogueInvalid
+from handyman_core.segments import current_by_name
 from handyman_store import schema
 from handyman_store.catalogue_rows import KINDS, ItemKind, Key, Row, content_hash
 from handyman_store.database import catalogue_write_lock
+from handyman_store.segment_rows import segments_named
 
 if TYPE_CHECKING:
     from handyman_store.course_folder import FolderReading
@@ -161,6 +164,7 @@ def import_catalogue(
     steps = _Steps(progress, total=len(KINDS) if dry_run else 2 * len(KINDS))
     with engine.connect() as connection, connection.begin() as transaction:
         catalogue_write_lock(connection)
+        _check_gating_segments(connection, catalogue)
         plans = []
         for kind, rows in zip(KINDS, incoming, strict=True):
             changes = classify(
@@ -304,3 +308,24 @@ class _Steps:
         self._completed += 1
         if self._callback is not None:
             self._callback(ImportProgress(description, self._completed, self._total))
+
+
+def _check_gating_segments(connection: Connection, catalogue: Catalogue) -> None:
+    """A course may only be gated by a live segment: one that does not exist, or is deleted,
+    would hide the course from everybody."""
+    named = segments_named(connection, gating_segments(catalogue), lock=False)
+    problems = []
+    for course in catalogue.courses:
+        if course.segment is None:
+            continue
+        segment = current_by_name(named[course.segment])
+        if segment is None:
+            problems.append(
+                f"{course.id}: tags.json names segment {course.segment}, which does not exist"
+            )
+        elif not segment.live:
+            problems.append(
+                f"{course.id}: tags.json names segment {course.segment}, which is deleted"
+            )
+    if problems:
+        raise CatalogueInvalid(problems)

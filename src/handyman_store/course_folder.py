@@ -33,6 +33,7 @@ from handyman_core.catalogue import (
     ProjectFile,
     Task,
     Wrappers,
+    segment_in_tags,
 )
 from handyman_core.catalogue_rules import (
     TAKEN_FOR_A_CHAPTER,
@@ -136,6 +137,11 @@ def _read_course(files: FolderFiles, found: _Found, directory: Path) -> None:
         return
     if _holds_nul(tags):
         files.error(f"{name}/tags.json: contains a NUL character, which jsonb cannot store")
+        return
+    try:
+        segment_in_tags(tags)
+    except InvalidInput as error:
+        files.error(f"{name}/tags.json: segment {error.fields['segment']}")
         return
     if entries.get("description.md") is None:
         files.warn(f"{name}: no description.md; the description is empty")

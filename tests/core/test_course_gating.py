@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,13 +16,19 @@ from handyman_core.catalogue import (
     PracticeProject,
     Task,
     Wrappers,
+    segment_in_tags,
 )
 from handyman_core.course_gating import gating_segments, hidden_courses, without_courses
+from handyman_core.errors import InvalidInput
 from handyman_core.ids import ChapterId, CourseId, ExampleId, ProjectId, TaskId
 from handyman_core.segments import SegmentName
 
 COURSES = (CourseId("python"), CourseId("rust"), CourseId("go"))
 SEGMENTS = (SegmentName("BETA_RUST_COURSE"), SegmentName("STAFF"))
+
+
+def tags_gated_by(segment: SegmentName | None) -> str:
+    return "{}" if segment is None else json.dumps({"title": "x", "segment": segment})
 
 
 def build_catalogue(gates: dict[CourseId, SegmentName | None]) -> Catalogue:
@@ -29,7 +38,7 @@ def build_catalogue(gates: dict[CourseId, SegmentName | None]) -> Catalogue:
         for n in (10, 20)
     ]
     return Catalogue(
-        courses=[Course(c, c.title(), "{}", "", segment=gates.get(c)) for c in COURSES],
+        courses=[Course(c, c.title(), tags_gated_by(gates.get(c)), "") for c in COURSES],
         chapters=chapters,
         tasks=[
             Task(TaskId(f"{chapter.id}_task_{t:04d}"), chapter.id, Wrappers())
@@ -130,3 +139,16 @@ def test_an_ungated_course_is_seen_by_everybody() -> None:
     assert view.chapter_after(ChapterId("python_chapter_0010")) == catalogue.chapter(
         "python_chapter_0020"
     )
+
+
+def test_a_course_is_gated_by_the_segment_its_tags_name() -> None:
+    assert Course(CourseId("rust"), "Rust", tags_gated_by(None), "").segment is None
+    gated = Course(CourseId("rust"), "Rust", tags_gated_by(SegmentName("BETA_RUST")), "")
+    assert gated.segment == "BETA_RUST"
+
+
+@pytest.mark.parametrize("value", ["beta", 5, "", ["BETA"]])
+def test_tags_naming_no_segment_name_are_refused(value: object) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        segment_in_tags({"segment": value})
+    assert "segment" in refused.value.fields
