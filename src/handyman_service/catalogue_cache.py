@@ -13,7 +13,12 @@ import time
 from collections.abc import Callable
 
 from handyman_core.catalogue import Catalogue
+from handyman_core.course_gating import without_courses
+from handyman_core.ids import CourseId
 from handyman_core.ports import CatalogueStore
+
+MAX_VIEWS = 64
+"""Views of one catalogue kept at once: one per set of courses some learner may not see."""
 
 
 class CatalogueCache:
@@ -32,6 +37,9 @@ class CatalogueCache:
         self._version: int | None = None
         self._checked_at = float("-inf")
         self._source = ""
+        self._views_lock = threading.Lock()
+        self._views_of: Catalogue | None = None
+        self._views: dict[frozenset[CourseId], Catalogue] = {}
 
     def current(self) -> Catalogue:
         now = self._monotonic()
@@ -53,6 +61,21 @@ class CatalogueCache:
         finally:
             self._lock.release()
         return self._catalogue
+
+    def without(self, catalogue: Catalogue, hidden: frozenset[CourseId]) -> Catalogue:
+        """`catalogue` less the `hidden` courses (see `core.course_gating`), built once per set
+        of hidden courses and kept until the catalogue changes."""
+        if not hidden:
+            return catalogue
+        with self._views_lock:
+            if self._views_of is not catalogue:
+                self._views_of, self._views = catalogue, {}
+            view = self._views.get(hidden)
+            if view is None:
+                if len(self._views) >= MAX_VIEWS:
+                    self._views.clear()
+                view = self._views[hidden] = without_courses(catalogue, hidden)
+        return view
 
     def source(self) -> str:
         """The folder the served catalogue was imported from ("" before any import)."""

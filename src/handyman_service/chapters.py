@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from attrs import frozen
 
-from handyman_core.catalogue import Chapter, PracticeProject
+from handyman_core.catalogue import Catalogue, Chapter, PracticeProject
 from handyman_core.chapter_page import ChapterPage, chapter_page
 from handyman_core.completion import CHAPTER_COMPLETED, all_chapters_completed, chapter_summary
 from handyman_core.course_outline import OutlineKind, OutlineRow, active_row, course_outline
@@ -16,6 +16,7 @@ from handyman_core.status import Status
 from handyman_core.transitions import ChapterUpdate
 from handyman_service.context import ServiceContext
 from handyman_service.live_items import live_chapter, live_course
+from handyman_service.visible_catalogue import catalogue_for
 
 
 @frozen
@@ -32,7 +33,7 @@ class CourseOutline:
 
 def outline_course(context: ServiceContext, query: OutlineQuery) -> CourseOutline:
     """The course's chapters and practice projects in order, with a user's statuses."""
-    catalogue = context.catalogue.current()
+    catalogue = catalogue_for(context, query.user_id)
     live_course(catalogue, query.course_id)
     progress = (
         UserProgress()
@@ -55,7 +56,7 @@ class ChapterQuery:
 
 
 def open_chapter(context: ServiceContext, query: ChapterQuery) -> ChapterPage:
-    catalogue = context.catalogue.current()
+    catalogue = catalogue_for(context, query.user_id)
     if query.chapter_id is None:
         first = catalogue.first_chapter(live_course(catalogue, query.course_id).id)
         if first is None:
@@ -63,11 +64,12 @@ def open_chapter(context: ServiceContext, query: ChapterQuery) -> ChapterPage:
         chapter = first
     else:
         chapter = live_chapter(catalogue, query.chapter_id)
-    return _page(context, chapter, query.user_id)
+    return _page(context, catalogue, chapter, query.user_id)
 
 
-def _page(context: ServiceContext, chapter: Chapter, user_id: int | None) -> ChapterPage:
-    catalogue = context.catalogue.current()
+def _page(
+    context: ServiceContext, catalogue: Catalogue, chapter: Chapter, user_id: int | None
+) -> ChapterPage:
     if user_id is None:
         return chapter_page(catalogue, chapter, None, None, {})
     course_status, chapter_status, items = context.progress.chapter_progress(user_id, chapter.id)
@@ -100,7 +102,7 @@ ActiveChapter = ChapterPage | ActiveProject | CourseNotInProgress | NothingActiv
 
 def active_chapter(context: ServiceContext, query: ActiveChapterQuery) -> ActiveChapter:
     """The first chapter (or practice project) of an `in_progress` course still to do."""
-    catalogue = context.catalogue.current()
+    catalogue = catalogue_for(context, query.user_id)
     course = live_course(catalogue, query.course_id)
     progress = context.progress.course_progress(query.user_id, course.id, with_solutions=False)
     if progress.courses.get(course.id) is not Status.IN_PROGRESS:
@@ -110,7 +112,7 @@ def active_chapter(context: ServiceContext, query: ActiveChapterQuery) -> Active
         return NothingActive()
     if row.kind is OutlineKind.PROJECT:
         return ActiveProject(row)
-    return _page(context, live_chapter(catalogue, row.item_id), query.user_id)
+    return _page(context, catalogue, live_chapter(catalogue, row.item_id), query.user_id)
 
 
 @frozen
@@ -140,7 +142,7 @@ class ChapterProgressSummary:
 def summarise_chapter(context: ServiceContext, query: SummaryQuery) -> ChapterProgressSummary:
     """Whether the chapter is done, its unfinished tasks, what comes next and, once the whole
     course is done, its practice projects."""
-    catalogue = context.catalogue.current()
+    catalogue = catalogue_for(context, query.user_id)
     chapter = live_chapter(catalogue, query.chapter_id)
     _, chapter_status, items = context.progress.chapter_progress(query.user_id, chapter.id)
     summary = chapter_summary(
@@ -189,7 +191,7 @@ def update_chapter_progress(
 ) -> ChapterProgressUpdate:
     """Completing a chapter needs every live task of it completed; `no_action` names the first
     chapter still to do."""
-    catalogue = context.catalogue.current()
+    catalogue = catalogue_for(context, command.user_id)
     chapter = live_chapter(catalogue, command.chapter_id)
     update = context.progress.update_chapter_status(
         command.user_id,

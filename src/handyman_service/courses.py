@@ -11,6 +11,7 @@ from handyman_core.status import Status
 from handyman_core.transitions import Decision
 from handyman_service.context import ServiceContext
 from handyman_service.live_items import live_course
+from handyman_service.visible_catalogue import catalogue_for
 
 
 @frozen
@@ -31,7 +32,7 @@ class CourseListing:
 def list_courses(context: ServiceContext, query: ListCourses) -> list[CourseListing]:
     """A visitor gets every course in catalogue order. A user gets every course with its status,
     ordered by status text then id, as the original; a filter keeps catalogue order."""
-    courses = context.catalogue.current().courses
+    courses = catalogue_for(context, query.user_id).courses
     if query.user_id is None:
         return [CourseListing(course, None) for course in courses]
     statuses = context.progress.course_statuses(query.user_id)
@@ -42,8 +43,14 @@ def list_courses(context: ServiceContext, query: ListCourses) -> list[CourseList
     return [CourseListing(course, None) for status, course in rows if status == query.wanted]
 
 
-def get_course(context: ServiceContext, course_id: CourseId) -> Course:
-    return live_course(context.catalogue.current(), course_id)
+@frozen
+class CourseQuery:
+    user_id: int | None
+    course_id: CourseId
+
+
+def get_course(context: ServiceContext, query: CourseQuery) -> Course:
+    return live_course(catalogue_for(context, query.user_id), query.course_id)
 
 
 @frozen
@@ -56,7 +63,7 @@ class UpdateCourseProgress:
 
 def update_course_progress(context: ServiceContext, command: UpdateCourseProgress) -> Decision:
     """Completing a course needs every live chapter completed."""
-    catalogue = context.catalogue.current()
+    catalogue = catalogue_for(context, command.user_id)
     course = live_course(catalogue, command.course_id)
     chapter_ids = [chapter.id for chapter in catalogue.chapters_of(course.id)]
     return context.progress.update_course_status(
@@ -67,7 +74,7 @@ def update_course_progress(context: ServiceContext, command: UpdateCourseProgres
 def statistics_of_courses(context: ServiceContext, user_id: int) -> list[CourseStatistics]:
     """One entry per course the user has in progress or completed."""
     progress = context.progress.user_progress(user_id, with_solutions=False)
-    return course_statistics(context.catalogue.current(), progress)
+    return course_statistics(catalogue_for(context, user_id), progress)
 
 
 @frozen
@@ -80,7 +87,7 @@ def statistics_of_course(
     context: ServiceContext, query: CourseStatisticsQuery
 ) -> list[CourseStatistics]:
     """As `statistics_of_courses`, for one live course: empty when the user has not started it."""
-    catalogue = context.catalogue.current()
+    catalogue = catalogue_for(context, query.user_id)
     live_course(catalogue, query.course_id)
     progress = context.progress.course_progress(
         query.user_id, query.course_id, with_solutions=False

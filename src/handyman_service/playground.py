@@ -12,6 +12,7 @@ from handyman_core.run_protocol import RunRequest, RunResult
 from handyman_core.task_runs import prepare_playground_injection
 from handyman_service.code_runs import run_for_verdict
 from handyman_service.context import ServiceContext
+from handyman_service.visible_catalogue import catalogue_for
 
 
 @frozen
@@ -64,6 +65,7 @@ def playground_code(context: ServiceContext, playground_id: str) -> str:
 
 @frozen
 class InjectPlaygroundCode:
+    user_id: int | None
     task_id: TaskId
     code: str
     example_id: ExampleId | None = None
@@ -73,5 +75,5 @@ def inject_playground_code(context: ServiceContext, command: InjectPlaygroundCod
     """The code in the task's (or example's) playground wrapper, or the course fallback; without
     a wrapper the code comes back unchanged."""
     return prepare_playground_injection(
-        context.catalogue.current(), command.task_id, command.code, command.example_id
+        catalogue_for(context, command.user_id), command.task_id, command.code, command.example_id
     )

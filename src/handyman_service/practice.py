@@ -18,6 +18,7 @@ from handyman_core.task_runs import prepare_practice_run
 from handyman_service.code_runs import run_for_verdict
 from handyman_service.context import ServiceContext
 from handyman_service.live_items import live_course, live_project
+from handyman_service.visible_catalogue import catalogue_for
 
 
 @frozen
@@ -42,7 +43,7 @@ class PracticeView:
 
 
 def open_practice(context: ServiceContext, query: PracticeQuery) -> PracticeView:
-    catalogue = context.catalogue.current()
+    catalogue = catalogue_for(context, query.user_id)
     project = live_project(catalogue, query.project_id, query.course_id)
     course = live_course(catalogue, query.course_id)
     item = context.progress.project_item(query.user_id, project.id) if query.user_id else None
@@ -91,7 +92,8 @@ class ProjectSaved:
 def handle_practice_code(
     context: ServiceContext, command: HandlePracticeCode
 ) -> ProjectSaved | RunResult:
-    project = live_project(context.catalogue.current(), command.project_id, command.course_id)
+    catalogue = catalogue_for(context, command.user_id)
+    project = live_project(catalogue, command.project_id, command.course_id)
     if command.action == PracticeAction.SAVE:
         parse_project_tree(command.project_tree, "project_contents")
         context.progress.save_project(

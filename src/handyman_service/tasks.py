@@ -12,6 +12,7 @@ from handyman_core.task_runs import prepare_task_run
 from handyman_service.code_runs import run_for_verdict
 from handyman_service.context import ServiceContext
 from handyman_service.live_items import live_task
+from handyman_service.visible_catalogue import catalogue_for
 
 
 @frozen
@@ -29,7 +30,7 @@ class TaskProgressView:
 
 
 def get_task(context: ServiceContext, query: TaskQuery) -> TaskProgressView:
-    task = live_task(context.catalogue.current(), query.task_id)
+    task = live_task(catalogue_for(context, query.user_id), query.task_id)
     item = context.progress.task_item(query.user_id, task.id)
     if item is None:
         return TaskProgressView(task.id, "", Status.NOT_STARTED)
@@ -54,7 +55,7 @@ def run_task(context: ServiceContext, command: RunTask) -> RunResult:
     """Prepare (404 for a task not live), run for a verdict (none: RunnerUnavailable, nothing
     recorded), then record the attempt and its effect on task, chapter and course."""
     request = prepare_task_run(
-        context.catalogue.current(),
+        catalogue_for(context, command.user_id),
         command.task_id,
         command.code,
         task_type=command.task_type,
@@ -84,5 +85,5 @@ class SaveTask:
 
 
 def save_task(context: ServiceContext, command: SaveTask) -> None:
-    task = live_task(context.catalogue.current(), command.task_id)
+    task = live_task(catalogue_for(context, command.user_id), command.task_id)
     context.progress.save_task(command.user_id, task.id, command.code)

@@ -56,7 +56,7 @@ def test_a_user_lists_courses_with_their_status_or_filtered_by_one() -> None:
 
 def test_an_unknown_course_is_not_found() -> None:
     with pytest.raises(NotFound):
-        courses.get_course(world().context, CourseId("nosuchcourse"))
+        courses.get_course(world().context, courses.CourseQuery(None, CourseId("nosuchcourse")))
 
 
 def test_completing_a_course_waits_for_its_chapters() -> None:

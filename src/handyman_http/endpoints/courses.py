@@ -77,14 +77,15 @@ def _course_element(course: Course, status: Status | None) -> dict[str, Any]:
 
 
 class _CourseEndpoint(Endpoint):
-    def parse(self, req: falcon.Request) -> CourseId:
-        """No user is needed, but a `user_id` sent anyway must be well formed."""
+    def parse(self, req: falcon.Request) -> courses.CourseQuery:
+        """No user is needed, but a `user_id` sent anyway must be well formed (and sees the
+        courses its segments open)."""
         check = RequestCheck()
         options = check.take(self.body, req, Options)
-        check.take(optional_user, req)
+        user_id = check.take(optional_user, req)
         course_id = check.then(options, _course_id)
         check.done()
-        return course_id.value
+        return courses.CourseQuery(user_id.value, course_id.value)
 
 
 class GetCourseInfo(_CourseEndpoint):

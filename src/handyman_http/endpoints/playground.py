@@ -112,12 +112,14 @@ class InjectPlaygroundCode(Endpoint):
     def parse(self, req: falcon.Request) -> playground.InjectPlaygroundCode:
         check = RequestCheck()
         options = check.take(self.body, req, Options)
-        check.take(required_user, req)
+        user_id = check.take(required_user, req)
         task_id = check.then(options, task_target)
         example_id = check.then(options, _example_id)
         code = check.then(options, submitted_code)
         check.done()
-        return playground.InjectPlaygroundCode(task_id.value, code.value, example_id.value)
+        return playground.InjectPlaygroundCode(
+            user_id.value, task_id.value, code.value, example_id.value
+        )
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         resp.media = {"user_code": playground.inject_playground_code(self.context, self.parse(req))}
