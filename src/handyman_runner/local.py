@@ -93,7 +93,7 @@ from handyman_runner.sandbox_config import SandboxConfig, effective_limits
 from handyman_runner.sandbox_errors import INSTALL_HINT, LanguageUnavailable, SandboxUnavailable
 from handyman_runner.sandbox_stage import Launcher, StageEnd, StageOutcome, run_stage
 from handyman_runner.seccomp_filter import sandbox_seccomp_program
-from handyman_runner.stage_limits import stage_limits
+from handyman_runner.stage_limits import stage_address_space, stage_limits
 from handyman_runner.stop_signal import StopSignal
 from handyman_runner.subreaper import become_child_subreaper
 from handyman_runner.toolchains import SANDBOX_PATH, visible_in_sandbox
@@ -351,8 +351,9 @@ class LocalSandboxRunner:
         started = time.monotonic()
         if plan.note:
             output.append(Channel.USER_CODE, plan.note.encode())
+        building = launcher
         if plan.scratch_bytes > launcher.mounts.scratch_bytes:
-            launcher = evolve(
+            building = evolve(
                 launcher, mounts=evolve(launcher.mounts, scratch_bytes=plan.scratch_bytes)
             )
         carried: list[SandboxFile] = []
@@ -366,7 +367,7 @@ class LocalSandboxRunner:
             else:
                 files = _carried_forward(list(stage.files), tuple(carried))
                 outcome, completed = self._run_stage(
-                    launcher,
+                    building if stage.role.compiles else launcher,
                     stage,
                     files=files,
                     limits=limits_here,
@@ -423,6 +424,7 @@ class LocalSandboxRunner:
             view=view,
             exports=stage.exports,
             whole_stage_cpu=not stage.role.compiles,
+            address_space_bytes=stage_address_space(stage, limits),
         )
         completion = stage.completion
         if completion is None:

@@ -87,9 +87,10 @@ class Stage:
     build_limits: RunLimits | None = None
     """Resource limits of a compiling stage (compilers need more address space and processes
     than a learner's program); None: the request's limits."""
-    memory_bytes: int | None = None
-    """Address space a program stage needs at least, whatever the request asked (the race
-    detector's shadow memory); None: the request's."""
+    address_space_bytes: int | None = None
+    """Address space (RLIMIT_AS) a program stage needs at least, whatever memory the request
+    allows: Go's and GHC's runtimes reserve far more than they use, the race detector its shadow
+    memory. The stage's memory (its cgroup) stays the request's. None: the request's memory."""
     exports: tuple[str, ...] = ()
     """Work-dir paths the stage produces that every later stage of the run gets (a compiled
     program); a stage that exits 0 without them fails."""
@@ -106,7 +107,9 @@ class RunPlan:
     """What every stage sees besides the standard sandbox: toolchain and artefact directories,
     the language's environment."""
     scratch_bytes: int = 0
-    """Minimum size of /tmp (and /dev/shm) for this plan's toolchain; 0: the runner's own."""
+    """Minimum size of /tmp (and /dev/shm) of this plan's compiling stages (a build cache, a
+    target directory); 0: the runner's own. Programs keep the runner's own: the tmpfs sizes
+    count toward a stage's memory."""
 
     @property
     def largest_work_dir(self) -> int:

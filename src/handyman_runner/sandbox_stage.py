@@ -137,12 +137,15 @@ def run_stage(
     view: StageView = PLAIN,
     exports: Sequence[str] = (),
     whole_stage_cpu: bool = True,
+    address_space_bytes: int | None = None,
 ) -> StageOutcome:
     """`deadline` is on the `time.monotonic` clock; `write_output` returns False at the cap.
     `harness` files are mounted read-only under HARNESS_DIR; `inherited_fds` stay open in the
     sandbox under their numbers (the caller keeps and closes them). With a cgroup, the stage's
     processes together get `limits.cpu_seconds` when `whole_stage_cpu` (a learner's program),
-    each of them when not (a compiler's parallel jobs)."""
+    each of them when not (a compiler's parallel jobs). `address_space_bytes` replaces
+    `limits.memory_bytes` as each process's RLIMIT_AS only (a runtime that reserves more than
+    it uses); the stage's memory (its cgroup) stays `limits.memory_bytes`."""
     cgroup = None
     if launcher.cgroups is not None:
         try:
@@ -156,7 +159,9 @@ def run_stage(
             files=files,
             command=command,
             stdin=stdin,
-            limits=limits,
+            limits=limits
+            if address_space_bytes is None
+            else evolve(limits, memory_bytes=address_space_bytes),
             deadline=deadline,
             write_output=write_output,
             stop=stop,

@@ -25,9 +25,16 @@ def stage_limits(stage: Stage, request: RunLimits, maximum: RunLimits) -> RunLim
             wall_seconds=min(wall, maximum.wall_seconds),
             output_bytes=request.output_bytes,
         )
-    limits = request
-    if stage.wall_seconds is not None:
-        limits = evolve(limits, wall_seconds=min(stage.wall_seconds, request.wall_seconds))
-    if stage.memory_bytes is not None:
-        limits = evolve(limits, memory_bytes=max(stage.memory_bytes, request.memory_bytes))
-    return limits
+    if stage.wall_seconds is None:
+        return request
+    return evolve(request, wall_seconds=min(stage.wall_seconds, request.wall_seconds))
+
+
+def stage_address_space(stage: Stage, limits: RunLimits) -> int | None:
+    """The stage's RLIMIT_AS when it needs more address space than its memory limit (`limits`
+    from `stage_limits`); None: the memory limit is the address space too."""
+    if stage.role.compiles or stage.address_space_bytes is None:
+        return None
+    if stage.address_space_bytes <= limits.memory_bytes:
+        return None
+    return stage.address_space_bytes

@@ -13,6 +13,7 @@ from handyman_core.run_protocol import Language, RunKind, RunLimits, RunRequest,
 from handyman_runner.languages.golang import BUILD_WALL_SECONDS
 from handyman_runner.local import LocalSandboxRunner
 from handyman_store.course_folder import read_course_folder
+from tests.conftest import require
 from tests.runner.sandbox_support import language_runner, task_request
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.slow]
@@ -166,3 +167,20 @@ def test_a_tracked_run_of_one_go_file(runner: LocalSandboxRunner) -> None:
     )
     result = runner.run(request)
     assert (result.verdict, result.user_code_output) == (Verdict.PASSED, "42\n")
+
+
+def test_a_go_program_s_memory_is_the_request_s_despite_its_address_space(
+    runner: LocalSandboxRunner,
+) -> None:
+    require(
+        runner.resource_isolation.startswith("per run"),
+        f"no cgroup bounds a run's memory here ({runner.resource_isolation})",
+    )
+    hog = PROGRAM.replace(
+        "fmt.Println(double(21))",
+        "data := make([]byte, 180<<20)\n\tfor i := range data {\n\t\tdata[i] = 1\n\t}\n"
+        "\tfmt.Println(len(data))",
+    )
+    assert runner.run(go_task(hog)).verdict is Verdict.PASSED
+    result = runner.run(go_task(hog, limits=RunLimits(memory_bytes=64 << 20)))
+    assert result.verdict is Verdict.MEMORY_LIMIT

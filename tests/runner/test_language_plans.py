@@ -109,7 +109,7 @@ def test_a_go_task_builds_and_runs_the_program_then_builds_and_runs_the_tests() 
     assert [file.path for file in build.files] == ["go.mod", "main.go"]
     assert [file.path for file in test_build.files] == ["go.mod", "main.go", "main_test.go"]
     assert build.exports == (golang.PROGRAM,) and run.argv == (golang.PROGRAM,)
-    assert run.files == () and run.memory_bytes == golang.PROGRAM_MEMORY_BYTES
+    assert run.files == () and run.address_space_bytes == golang.PROGRAM_ADDRESS_SPACE
     assert test.argv == (golang.TESTS, "-test.v", "-test.paniconexit0")
     assert Bind("/var/cache/artefacts", golang.ARTEFACTS_MOUNT) in run_plan.view.binds
 
@@ -124,7 +124,7 @@ def test_go_practice_tests_run_with_the_race_detector_in_the_package_directory()
     test_build, test = plan(request).stages
     assert test_build.argv[2] == golang.RACE_TEST_BUILD_SCRIPT
     assert test_build.argv[-3:] == (golang.WARM_RACE_CACHE, golang.TESTS, "./cmd")
-    assert test.argv[4] == "cmd" and test.memory_bytes == golang.RACE_MEMORY_BYTES
+    assert test.argv[4] == "cmd" and test.address_space_bytes == golang.RACE_ADDRESS_SPACE
 
 
 def test_a_cpp_build_links_the_modules_its_source_imports() -> None:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from handyman_core.run_protocol import RunLimits
 from handyman_runner.run_plan import Stage, StageRole
 from handyman_runner.sandbox_config import DEFAULT_MAX_LIMITS
-from handyman_runner.stage_limits import stage_limits
+from handyman_runner.stage_limits import stage_address_space, stage_limits
 
 BUILD = RunLimits(cpu_seconds=60.0, memory_bytes=1 << 30, processes=256)
 walls = st.floats(min_value=0.5, max_value=100.0)
@@ -47,3 +47,15 @@ def test_a_build_stage_gets_the_language_limits_within_the_maximum_wall(
     assert limits.processes == BUILD.processes
     assert limits.wall_seconds == min(stage_wall, DEFAULT_MAX_LIMITS.wall_seconds)
     assert limits.output_bytes == request.output_bytes
+
+
+@given(program_roles, st.integers(min_value=1 << 20, max_value=1 << 34))
+def test_a_runtime_s_address_space_does_not_raise_the_stage_s_memory(
+    role: StageRole, address_space: int
+) -> None:
+    stage = Stage(role, ("x",), (), address_space_bytes=address_space)
+    request = RunLimits(memory_bytes=256 << 20)
+    limits = stage_limits(stage, request, DEFAULT_MAX_LIMITS)
+    assert limits.memory_bytes == request.memory_bytes
+    expected = address_space if address_space > request.memory_bytes else None
+    assert stage_address_space(stage, limits) == expected

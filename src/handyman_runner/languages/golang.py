@@ -74,12 +74,12 @@ BUILD_LIMITS = RunLimits(
     file_size_bytes=256 * 1024 * 1024,
     open_files=1024,
 )
-PROGRAM_MEMORY_BYTES = 1024 * 1024 * 1024
+PROGRAM_ADDRESS_SPACE = 1024 * 1024 * 1024
 """A Go program's runtime reserves about 800 MiB of address space before `main` (its page
 allocator's summaries), so RLIMIT_AS below that kills every Go program at start: programs get
-at least 1 GiB. The reservation is virtual; what a program really uses is bounded by the
-run's memory controls, not by RLIMIT_AS."""
-RACE_MEMORY_BYTES = 2 * 1024 * 1024 * 1024
+1 GiB of address space. The reservation is virtual; what a program really uses is bounded by
+the request's memory, through the stage's cgroup."""
+RACE_ADDRESS_SPACE = 2 * 1024 * 1024 * 1024
 """The race detector's runtime reserves shadow memory: its test binary needs 2 GiB of address
 space, as `go test -race` did in the original."""
 ARTEFACT_LIMITS = evolve(BUILD_LIMITS, cpu_seconds=600.0, wall_seconds=600.0)
@@ -240,7 +240,7 @@ def _task_stages(request: RunRequest, toolchain: Toolchain) -> tuple[Stage, ...]
                 (),
                 stdin_bytes(request.stdin),
                 wall_seconds=TASK_PROGRAM_WALL_SECONDS,
-                memory_bytes=PROGRAM_MEMORY_BYTES,
+                address_space_bytes=PROGRAM_ADDRESS_SPACE,
             ),
         ]
         tests_files: tuple[SandboxFile, ...] = (*program, SandboxFile("main_test.go", source_test))
@@ -260,7 +260,7 @@ def _task_stages(request: RunRequest, toolchain: Toolchain) -> tuple[Stage, ...]
             _test_binary_argv(TESTS),
             (),
             wall_seconds=TASK_TESTS_WALL_SECONDS,
-            memory_bytes=PROGRAM_MEMORY_BYTES,
+            address_space_bytes=PROGRAM_ADDRESS_SPACE,
         ),
     ]
     return tuple(stages)
@@ -288,7 +288,7 @@ def _project_run_stages(request: RunRequest) -> tuple[Stage, ...]:
             files,
             stdin_bytes(request.stdin),
             wall_seconds=wall,
-            memory_bytes=PROGRAM_MEMORY_BYTES,
+            address_space_bytes=PROGRAM_ADDRESS_SPACE,
         ),
     )
 
@@ -310,7 +310,7 @@ def _practice_test_stages(request: RunRequest, toolchain: Toolchain) -> tuple[St
         ("/bin/sh", "-c", IN_DIRECTORY_SCRIPT, "sh", package, *_test_binary_argv(f"/work/{TESTS}")),
         files,
         wall_seconds=PRACTICE_TESTS_WALL_SECONDS,
-        memory_bytes=RACE_MEMORY_BYTES if race else PROGRAM_MEMORY_BYTES,
+        address_space_bytes=RACE_ADDRESS_SPACE if race else PROGRAM_ADDRESS_SPACE,
     )
     return (build, run_tests)
 
@@ -349,7 +349,7 @@ def _script_stages(request: RunRequest, toolchain: Toolchain) -> tuple[Stage, ..
             (PROGRAM, *arguments),
             (),
             stdin_bytes(request.stdin),
-            memory_bytes=PROGRAM_MEMORY_BYTES,
+            address_space_bytes=PROGRAM_ADDRESS_SPACE,
         ),
     )
 

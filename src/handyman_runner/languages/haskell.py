@@ -79,11 +79,12 @@ BUILD_LIMITS = RunLimits(
     file_size_bytes=256 * 1024 * 1024,
     open_files=1024,
 )
-PROGRAM_MEMORY_BYTES = 1024 * 1024 * 1024
+PROGRAM_ADDRESS_SPACE = 1024 * 1024 * 1024
 """GHC's runtime reserves address space for its heap in powers of two and then needs room for
 its threads: under some RLIMIT_AS values (320 MiB, 512 MiB) a `-N` program cannot start at
-all. From 1 GiB up every value works, so programs get at least that; the reservation is
-virtual, what a program really uses is bounded by the run's memory controls."""
+all. From 1 GiB up every value works, so programs get that much address space; the reservation
+is virtual, what a program really uses is bounded by the request's memory, through the stage's
+cgroup."""
 _MODULE_MAIN = re.compile(r"^\s*module\s+Main\b", re.MULTILINE)
 COMPILE_SCRIPT = 'output=$1; shift; mkdir -p "$(dirname "$output")" && exec "$@" -o "$output"'
 
@@ -159,7 +160,7 @@ def _task_stages(request: RunRequest, toolchain: Toolchain) -> tuple[Stage, ...]
                 (),
                 stdin_bytes(request.stdin),
                 wall_seconds=PROGRAM_WALL_SECONDS,
-                memory_bytes=PROGRAM_MEMORY_BYTES,
+                address_space_bytes=PROGRAM_ADDRESS_SPACE,
                 output_file=CAPTURE,
             ),
             Stage(StageRole.TEST, (*checker, CAPTURE), (tests,), wall_seconds=CHECKER_WALL_SECONDS),
@@ -187,7 +188,7 @@ def _task_stages(request: RunRequest, toolchain: Toolchain) -> tuple[Stage, ...]
             (TESTS,),
             (),
             wall_seconds=TESTS_WALL_SECONDS,
-            memory_bytes=PROGRAM_MEMORY_BYTES,
+            address_space_bytes=PROGRAM_ADDRESS_SPACE,
         ),
     )
 
@@ -213,7 +214,7 @@ def _program_stages(request: RunRequest, toolchain: Toolchain) -> tuple[Stage, .
             (),
             stdin_bytes(request.stdin),
             wall_seconds=wall,
-            memory_bytes=PROGRAM_MEMORY_BYTES,
+            address_space_bytes=PROGRAM_ADDRESS_SPACE,
         ),
     )
 
