@@ -33,7 +33,7 @@ from bench.report_run import run_report
 from bench.segment_data import NOW, SegmentData, load
 from handyman_core.instants import format_instant
 from handyman_core.segment_changes import read_change
-from handyman_core.segment_report import ReportPeriod, parse_report_period, report_fields
+from handyman_core.segment_report import ReportPeriod, read_period, report_fields
 from handyman_core.segments import SegmentName
 from handyman_store.database import create_engine
 from handyman_store.store import Store
@@ -225,7 +225,7 @@ class _CountingSink:
 
 
 def _reports(store: Store, kind: str, repetitions: int) -> Throughput:
-    period: ReportPeriod = parse_report_period(REPORT_MONTH)
+    period: ReportPeriod = read_period(REPORT_MONTH).resolve(NOW)
     seconds = []
     rows = 0
     growth = 0

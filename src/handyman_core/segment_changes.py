@@ -1,10 +1,11 @@
 """Adding a user to some segments and removing it from others, in one call, all or nothing.
 
 `{"add": [{"name", "expires_at"?}], "remove": ["NAME", ...]}` is checked as a whole before
-anything is written, and every offending entry is named at once: a malformed entry, a name listed
-twice, a name both added and removed, an expiry that is not in the future (400); a name no
-segment ever bore (404); a deleted segment (409). When several kinds occur, the answer has the
-status of the first kind in that order and names all of them.
+anything is written, and every offending entry is named at once: a malformed entry (400); a name
+no segment ever bore (404); entries that contradict each other or the state of things — a name
+listed twice, a name both added and removed, an expiry not after the request, a deleted segment
+(409). When several kinds occur, the answer has the status of the first kind in that order and
+names all of them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from attrs import frozen
+from attrs import field, frozen
 
 from handyman_core.errors import Conflict, InvalidInput, NotFound
 from handyman_core.instants import parse_instant
@@ -51,6 +52,9 @@ class ChangeDraft:
     additions: tuple[DraftAddition, ...]
     removals: tuple[DraftRemoval, ...]
     problems: Mapping[str, str]
+    """Malformed entries (a 400)."""
+    conflicts: Mapping[str, str] = field(factory=dict)
+    """Well-formed entries that contradict each other (a 409)."""
 
     def entries(self) -> tuple[DraftAddition | DraftRemoval, ...]:
         return (*self.additions, *self.removals)
@@ -82,12 +86,16 @@ def read_change(body: object) -> ChangeDraft:
     problems: dict[str, str] = {}
     if not isinstance(body, dict):
         return ChangeDraft((), (), {"body": "must be a JSON object"})
+    conflicts: dict[str, str] = {}
+    for key in body:
+        if key not in ("add", "remove"):
+            problems[str(key)] = "is not a field of this request (expected add, remove)"
     additions = tuple(_read_additions(body.get("add", []), problems))
     removals = tuple(_read_removals(body.get("remove", []), problems))
     if not problems and not additions and not removals:
         problems["body"] = "add or remove must name at least one segment"
-    _check_repeats(additions, removals, problems)
-    return ChangeDraft(additions, removals, problems)
+    _check_repeats(additions, removals, conflicts)
+    return ChangeDraft(additions, removals, problems, conflicts)
 
 
 def check_change(
@@ -97,11 +105,11 @@ def check_change(
     live segment; `segments` maps each of `draft.names()` to what it refers to now (see
     `segments.current_by_name`)."""
     invalid = dict(draft.problems)
+    conflicts = dict(draft.conflicts)
     for addition in draft.additions:
         if addition.expires_at is not None and addition.expires_at <= now:
-            invalid[addition.expiry_field] = "must be in the future"
+            conflicts[addition.expiry_field] = "must be later than now"
     unknown: dict[str, str] = {}
-    deleted: dict[str, str] = {}
     for entry in draft.entries():
         if entry.name is None:
             continue
@@ -109,14 +117,14 @@ def check_change(
         if segment is None:
             unknown[entry.field] = f"no segment named {entry.name}"
         elif not segment.live:
-            deleted[entry.field] = f"segment {entry.name} is deleted"
-    everything = {**invalid, **unknown, **deleted}
+            conflicts.setdefault(entry.field, f"segment {entry.name} is deleted")
+    everything = {**conflicts, **unknown, **invalid}
     if invalid:
         raise InvalidInput(everything)
     if unknown:
         raise NotFound("unknown segments: " + _names(draft, unknown), everything)
-    if deleted:
-        raise Conflict("deleted segments: " + _names(draft, deleted), everything)
+    if conflicts:
+        raise Conflict("the change contradicts itself or the segments", everything)
     return MembershipChange(
         additions=tuple(
             Addition(_live(segments, addition.name), addition.expires_at)
@@ -185,6 +193,11 @@ def _read_additions(value: object, problems: dict[str, str]) -> list[DraftAdditi
         if not isinstance(entry, dict):
             problems[field] = "must be an object {name, expires_at?}"
             continue
+        for key in entry:
+            if key not in ("name", "expires_at"):
+                problems[f"{field}.{key}"] = (
+                    "is not a field of an entry (expected name, expires_at)"
+                )
         name = _name(entry.get("name"), f"{field}.name", problems)
         expires_at = _expiry(entry.get("expires_at"), f"{field}.expires_at", problems)
         additions.append(DraftAddition(f"{field}.name", name, expires_at))

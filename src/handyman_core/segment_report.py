@@ -11,15 +11,18 @@ segment-level rows only (the percentage from that instant on).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from attrs import frozen
 
 from handyman_core.errors import InvalidInput
-from handyman_core.instants import format_instant, parse_instant
+from handyman_core.instants import MAX_YEAR, MIN_YEAR, format_instant, parse_instant
 from handyman_core.segment_history import HistoryEvent, Operation
 from handyman_core.segments import Percentage, SegmentName
 
+_T = TypeVar("_T")
 REPORT_COLUMNS = ("user_id", "segment", "operation", "at", "percentage")
 JSON_FIELDS = (*REPORT_COLUMNS, "segment_id")
 _MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])")
@@ -36,29 +39,57 @@ class ReportPeriod:
         return self.start <= at < self.end
 
 
-def parse_report_period(
-    month: str | None, start: str | None = None, end: str | None = None
-) -> ReportPeriod:
-    """`month=YYYY-MM` (a UTC calendar month), or `from` and `to` (RFC 3339)."""
-    if month is not None:
-        if start is not None or end is not None:
-            raise InvalidInput.field("month", "give either month, or from and to, not both")
-        return _month(month)
+@frozen
+class PeriodAsked:
+    """The bounds a report request gives: a UTC month, `from`, `to`, any of them."""
+
+    month: ReportPeriod | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def resolve(self, now: datetime) -> ReportPeriod:
+        """The intersection of the bounds given; nothing given is the UTC month of `now`; a
+        missing bound is open (1970 on, until the end of 9998). Bounds that leave nothing
+        between them make an empty period: a report with no rows, not an error."""
+        month = self.month
+        if month is None and self.start is None and self.end is None:
+            month = _month(f"{now.astimezone(UTC):%Y-%m}")
+        starts = [EARLIEST] if self.start is None else [self.start]
+        ends = [LATEST] if self.end is None else [self.end]
+        if month is not None:
+            starts.append(month.start)
+            ends.append(month.end)
+        start, end = max(starts), min(ends)
+        return ReportPeriod(start, max(start, end))
+
+
+EARLIEST = datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC)
+
+
+def read_period(
+    month: str | None = None, start: str | None = None, end: str | None = None
+) -> PeriodAsked:
+    """`month=YYYY-MM`, `from` and `to` (instants), each optional; every malformed one named."""
     problems: dict[str, str] = {}
-    instants: dict[str, datetime] = {}
-    for field, value in (("from", start), ("to", end)):
-        if value is None:
-            problems[field] = "is required (or give month=YYYY-MM)"
-            continue
-        try:
-            instants[field] = parse_instant(value, field)
-        except InvalidInput as error:
-            problems.update(error.fields)
+    asked = PeriodAsked(
+        _optional(problems, _month, month),
+        _optional(problems, lambda text: parse_instant(text, "from"), start),
+        _optional(problems, lambda text: parse_instant(text, "to"), end),
+    )
     if problems:
         raise InvalidInput(problems)
-    if instants["to"] <= instants["from"]:
-        raise InvalidInput.field("to", "must be later than from")
-    return ReportPeriod(instants["from"], instants["to"])
+    return asked
+
+
+def _optional(problems: dict[str, str], parse: Callable[[str], _T], value: str | None) -> _T | None:
+    if value is None:
+        return None
+    try:
+        return parse(value)
+    except InvalidInput as error:
+        problems.update(error.fields)
+        return None
 
 
 def _month(value: str) -> ReportPeriod:
@@ -66,11 +97,10 @@ def _month(value: str) -> ReportPeriod:
     if match is None:
         raise InvalidInput.field("month", "must be YYYY-MM, e.g. 2026-07")
     year, month = int(match["year"]), int(match["month"])
-    try:
-        start = datetime(year, month, 1, tzinfo=UTC)
-        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-    except ValueError:
-        raise InvalidInput.field("month", "must be a month from 0001-01 to 9999-11") from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput.field("month", f"must be a month from {MIN_YEAR}-01 to {MAX_YEAR}-12")
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
     return ReportPeriod(start, end)
 
 

@@ -154,13 +154,17 @@ class SegmentEdit:
 def read_new_segment(body: object) -> NewSegment:
     """`{"name", "percentage"?, "description"?}`, every bad field named at once."""
     fields = _object(body)
-    problems: dict[str, str] = {}
-    name = _field(problems, parse_segment_name, fields.get("name"), "name")
+    problems = _unknown_keys(fields, ("name", "percentage", "description"))
+    name = None
+    if "name" in fields:
+        name = _field(problems, parse_segment_name, fields["name"], "name")
+    else:
+        problems["name"] = "is required"
     percentage: Percentage | None = NO_ROLLOUT
-    if fields.get("percentage") is not None:
+    if "percentage" in fields:
         percentage = _field(problems, Percentage.parse, fields["percentage"], "percentage")
     description: str | None = ""
-    if fields.get("description") is not None:
+    if "description" in fields:
         description = _field(problems, parse_description, fields["description"], "description")
     if problems:
         raise InvalidInput(problems)
@@ -171,17 +175,26 @@ def read_new_segment(body: object) -> NewSegment:
 def read_segment_edit(body: object) -> SegmentEdit:
     """`{"percentage"?, "description"?}` with at least one of them."""
     fields = _object(body)
-    problems: dict[str, str] = {}
+    problems = _unknown_keys(fields, ("percentage", "description"))
     percentage = description = None
-    if fields.get("percentage") is not None:
+    if "percentage" in fields:
         percentage = _field(problems, Percentage.parse, fields["percentage"], "percentage")
-    if fields.get("description") is not None:
+    if "description" in fields:
         description = _field(problems, parse_description, fields["description"], "description")
     if problems:
         raise InvalidInput(problems)
     if percentage is None and description is None:
         raise InvalidInput.field("body", "give percentage or description to change")
     return SegmentEdit(percentage, description)
+
+
+def _unknown_keys(fields: dict[str, object], known: tuple[str, ...]) -> dict[str, str]:
+    """A key the request does not define is refused rather than ignored: a misspelt
+    `percentage` must not go unnoticed."""
+    expected = "expected " + ", ".join(known)
+    return {
+        key: f"is not a field of this request ({expected})" for key in fields if key not in known
+    }
 
 
 def _object(body: object) -> dict[str, object]:
@@ -193,9 +206,6 @@ def _object(body: object) -> dict[str, object]:
 def _field(
     problems: dict[str, str], parse: Callable[[object, str], _T], value: object, field: str
 ) -> _T | None:
-    if value is None:
-        problems[field] = "is required"
-        return None
     try:
         return parse(value, field)
     except InvalidInput as error:

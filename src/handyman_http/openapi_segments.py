@@ -23,6 +23,7 @@ from handyman_http.openapi_components import (
     Operation as ApiOperation,
 )
 from handyman_http.openapi_schemas import Schema, array_of, closed_object, ref
+from handyman_http.openapi_statistics import INSTANT_FORMAT
 
 SEGMENTS_PATH = "/api/v1/segments"
 SEGMENT_PATH = SEGMENTS_PATH + "/{name}"
@@ -52,6 +53,28 @@ _PERCENTAGE: Schema = {
     ),
 }
 _DESCRIPTION: Schema = {"type": "string", "maxLength": MAX_DESCRIPTION_LENGTH}
+
+
+_INSTANT: Schema = {
+    "type": "string",
+    "format": INSTANT_FORMAT,
+    "pattern": (
+        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+        r"([Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,6})?([Zz]|[+ -][0-9]{2}:[0-9]{2})?)?$"
+    ),
+    "description": (
+        "A real date and time between 1970 and 9998, as `core.instants` reads them: RFC 3339 "
+        "(`2026-09-01T00:00:00Z`, an offset), or without a zone (UTC), or a bare date (its "
+        "midnight, UTC)."
+    ),
+}
+
+
+def _instant(example: str) -> Schema:
+    return {**_INSTANT, "example": example}
+
+
+_MONTH = "^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])$"
 
 SCHEMAS: dict[str, Schema] = {
     "SegmentName": _NAME,
@@ -91,12 +114,15 @@ SCHEMAS: dict[str, Schema] = {
             "description": {**_DESCRIPTION, "default": ""},
         },
         "required": ["name"],
+        "additionalProperties": False,
+        "description": "A key not listed here is refused (400), not ignored.",
     },
     "SegmentEdit": {
         "type": "object",
         "properties": {"percentage": _PERCENTAGE, "description": _DESCRIPTION},
         "minProperties": 1,
-        "description": "At least one of the two.",
+        "additionalProperties": False,
+        "description": "At least one of the two; a key not listed here is refused (400).",
     },
     "MembershipChange": {
         "type": "object",
@@ -107,17 +133,28 @@ SCHEMAS: dict[str, Schema] = {
                     "properties": {
                         "name": ref("SegmentName"),
                         "expires_at": {
-                            **_TIME,
-                            "description": "When the membership ends; in the future. None: never.",
+                            "anyOf": [_instant("2099-01-01T00:00:00Z"), {"type": "null"}],
+                            "description": "When the membership ends, after the request is "
+                            "made (400 otherwise); absent or null: never.",
                         },
                     },
                     "required": ["name"],
+                    "additionalProperties": False,
                 },
                 maxItems=MAX_ENTRIES,
             ),
-            "remove": array_of(ref("SegmentName"), maxItems=MAX_ENTRIES),
+            "remove": array_of(ref("SegmentName"), maxItems=MAX_ENTRIES, uniqueItems=True),
         },
-        "description": "At least one entry in all; no name twice, none both added and removed.",
+        "additionalProperties": False,
+        "anyOf": [
+            {"required": ["add"], "properties": {"add": {"minItems": 1}}},
+            {"required": ["remove"], "properties": {"remove": {"minItems": 1}}},
+        ],
+        "description": (
+            "At least one entry in all. Rules across entries, which a schema cannot state, are "
+            "checked too (400 naming every entry): no name twice in `add`, none both added and "
+            "removed, every `expires_at` after the request."
+        ),
     },
     "ActiveSegment": closed_object(
         {
@@ -311,14 +348,15 @@ def segments_section() -> ApiSection:
         "change_user_segments",
         "Add a user to segments and remove it from others, in one call",
         "All or nothing. Every offending entry is named in `fields`: 400 for malformed "
-        "entries, a name listed twice, a name both added and removed, or an expiry not in the "
-        "future; 404 for a name no segment ever had; 409 for a deleted segment (the first of "
-        "these that occurs gives the status).",
+        "entries; 404 for a name no segment ever had; 409 for entries that contradict each "
+        "other or the segments (a name listed twice, a name both added and removed, an expiry "
+        "not after the request, a deleted segment). The first of these that occurs gives the "
+        "status.",
         {
             "200": json_response("The user's segments after the change.", user_segments),
-            "400": _refusal("Bad entries, named."),
+            "400": _refusal("Malformed entries, named."),
             "404": _refusal("Unknown segments, named."),
-            "409": _refusal("Deleted segments, named."),
+            "409": _refusal("Contradictory entries and deleted segments, named."),
             "413": response_ref("PayloadTooLarge"),
         },
         parameters=[_USER],
@@ -330,7 +368,9 @@ def segments_section() -> ApiSection:
         "Segment history report",
         "Membership changes, expiries, deletions (members leaving) and percentage changes "
         "(segment-level rows) in the period, by time, streamed. CSV columns: "
-        "`user_id,segment,operation,at,percentage`.",
+        "`user_id,segment,operation,at,percentage`. The period is the intersection of the "
+        "bounds given (`month`, `from`, `to`; a missing one is open), the current UTC month "
+        "when none is; bounds that leave nothing between them give no rows.",
         {
             "200": {
                 "description": "The rows (a period without events: the header only).",
@@ -345,11 +385,15 @@ def segments_section() -> ApiSection:
         parameters=[
             _query(
                 "month",
-                {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"},
-                "A UTC calendar month.",
+                {"type": "string", "pattern": _MONTH},
+                "A UTC calendar month, 1970-01 to 9998-12. Give it, or `from` and `to`.",
             ),
-            _query("from", {"type": "string", "format": "date-time"}, "Start (included)."),
-            _query("to", {"type": "string", "format": "date-time"}, "End (excluded)."),
+            _query(
+                "from",
+                _instant("2026-06-01T00:00:00Z"),
+                "Start (included); with `to`, instead of `month`.",
+            ),
+            _query("to", _instant("2026-07-01T00:00:00Z"), "End (excluded), after `from`."),
             _query(
                 "format",
                 {"type": "string", "enum": ["csv", "json"]},

@@ -13,7 +13,7 @@ from attrs import frozen
 from handyman_core.errors import NotFound
 from handyman_core.segment_changes import ChangeDraft
 from handyman_core.segment_membership import ActiveSegment
-from handyman_core.segment_report import ReportPeriod, ReportRow
+from handyman_core.segment_report import PeriodAsked, ReportPeriod, ReportRow
 from handyman_core.segments import (
     NewSegment,
     SegmentEdit,
@@ -51,11 +51,14 @@ def list_segments(context: ServiceContext) -> list[SegmentSummary]:
 
 
 def show_segment(context: ServiceContext, name: SegmentName) -> SegmentSummary:
-    """The live segment of the name, else the latest deleted one."""
+    """The live segment of the name. A deleted segment is gone from here (NotFound saying so);
+    the list still shows it, flagged."""
     summaries = context.segments.segment_summaries(context.clock(), name)
     current = current_by_name([summary.segment for summary in summaries])
     if current is None:
         raise NotFound(f"no segment named {name}")
+    if not current.live:
+        raise NotFound(f"segment {name} is deleted")
     return next(summary for summary in summaries if summary.segment == current)
 
 
@@ -78,8 +81,18 @@ def change_user_segments(
     return context.segments.user_segments(command.user_id, now)
 
 
-def segment_report(context: ServiceContext, period: ReportPeriod) -> Iterator[ReportRow]:
-    return context.segments.segment_history(period, context.clock())
+@frozen
+class SegmentReport:
+    period: ReportPeriod
+    rows: Iterator[ReportRow]
+    """Read as they are consumed; close it to stop early."""
+
+
+def segment_report(context: ServiceContext, asked: PeriodAsked) -> SegmentReport:
+    """The history over the period asked, as of now (the current month when none is asked)."""
+    now = context.clock()
+    period = asked.resolve(now)
+    return SegmentReport(period, context.segments.segment_history(period, now))
 
 
 def expire_memberships(context: ServiceContext) -> int:

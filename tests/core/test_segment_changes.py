@@ -40,7 +40,7 @@ def problems_of(body: object) -> dict[str, str]:
     live = {name: evolve(BETA, name=name) for name in draft.names()}
     try:
         check_change(draft, live, NOW)
-    except InvalidInput as error:
+    except (InvalidInput, Conflict) as error:
         return dict(error.fields)
     return {}
 
@@ -80,12 +80,12 @@ def test_a_valid_change_reads_without_problems() -> None:
         (
             {"add": [{"name": "BETA", "expires_at": format_instant(NOW)}]},
             "add[0].expires_at",
-            "must be in the future",
+            "must be later than now",
         ),
         (
             {"add": [{"name": "BETA", "expires_at": "2020-01-01T00:00:00Z"}]},
             "add[0].expires_at",
-            "must be in the future",
+            "must be later than now",
         ),
         ({"add": [{"name": "BETA"}, {"name": "BETA"}]}, "add[1].name", "listed twice"),
         ({"remove": ["BETA", "HALF", "BETA"]}, "remove[2]", "listed twice (also remove[0])"),
@@ -102,6 +102,26 @@ def test_a_bad_entry_is_named_with_its_problem(body: object, field: str, problem
     problems = problems_of(body)
     assert field in problems
     assert problem in problems[field]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"add": [{"name": "beta"}]}, InvalidInput),
+        ({"add": [{"name": "BETA", "color": "red"}]}, InvalidInput),
+        ({"add": [{"name": "BETA"}, {"name": "BETA"}]}, Conflict),
+        ({"add": [{"name": "BETA"}], "remove": ["BETA"]}, Conflict),
+        ({"add": [{"name": "BETA", "expires_at": "2020-01-01T00:00:00Z"}]}, Conflict),
+        ({"add": [{"name": "BETA"}], "remove": ["OLD"]}, Conflict),
+        ({"add": [{"name": "NOPE"}, {"name": "BETA"}, {"name": "BETA"}]}, NotFound),
+        ({"add": [{"name": "x"}, {"name": "NOPE"}], "remove": ["OLD"]}, InvalidInput),
+    ],
+)
+def test_malformed_is_400_unknown_404_contradictory_409_first_kind_wins(
+    body: object, status: type[Exception]
+) -> None:
+    with pytest.raises(status):
+        checked(body)
 
 
 def test_a_name_both_added_and_removed_names_both_entries() -> None:

@@ -14,11 +14,14 @@ from handyman_core.errors import InvalidInput
 from handyman_core.instants import parse_instant
 from handyman_core.segment_history import HistoryEvent, Operation
 from handyman_core.segment_report import (
+    EARLIEST,
     JSON_FIELDS,
+    LATEST,
     REPORT_COLUMNS,
+    PeriodAsked,
     ReportPeriod,
     ReportRow,
-    parse_report_period,
+    read_period,
     report_fields,
     report_json,
     report_order,
@@ -26,41 +29,76 @@ from handyman_core.segment_report import (
 from handyman_core.segments import Percentage, SegmentName
 from tests.core.segment_strategies import instants, percentages, short_names, user_ids
 
+NOW = datetime(2026, 7, 15, 9, 30, tzinfo=UTC)
+
 
 def test_a_month_is_its_utc_calendar_month() -> None:
-    assert parse_report_period("2026-12") == ReportPeriod(
+    assert read_period("2026-12").resolve(NOW) == ReportPeriod(
         datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
     )
 
 
-def test_from_and_to_are_rfc3339_instants() -> None:
-    period = parse_report_period(None, "2026-07-01T00:00:00+02:00", "2026-07-02T00:00:00Z")
+def test_from_and_to_are_instants_in_any_zone() -> None:
+    period = read_period(None, "2026-07-01T00:00:00+02:00", "2026-07-02T00:00:00Z").resolve(NOW)
     assert period == ReportPeriod(
         datetime(2026, 6, 30, 22, tzinfo=UTC), datetime(2026, 7, 2, tzinfo=UTC)
     )
 
 
+def test_nothing_asked_is_the_current_month() -> None:
+    assert read_period().resolve(NOW) == ReportPeriod(
+        datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 8, 1, tzinfo=UTC)
+    )
+
+
+def test_a_missing_bound_is_open() -> None:
+    assert read_period(None, "2026-07-01T00:00:00Z").resolve(NOW) == ReportPeriod(
+        datetime(2026, 7, 1, tzinfo=UTC), LATEST
+    )
+    assert read_period(None, None, "2026-07-01T00:00:00Z").resolve(NOW) == ReportPeriod(
+        EARLIEST, datetime(2026, 7, 1, tzinfo=UTC)
+    )
+
+
+@given(
+    month=st.integers(1, 12),
+    start=st.none() | instants,
+    end=st.none() | instants,
+)
+def test_bounds_given_together_intersect_and_never_invert(
+    month: int, start: datetime | None, end: datetime | None
+) -> None:
+    whole = read_period(f"2026-{month:02d}").resolve(NOW)
+    period = PeriodAsked(whole, start, end).resolve(NOW)
+    assert period.start <= period.end
+    for moment in (whole.start, whole.end, start, end):
+        if moment is None:
+            continue
+        inside = (
+            whole.contains(moment)
+            and (start is None or start <= moment)
+            and (end is None or moment < end)
+        )
+        assert period.contains(moment) == inside
+
+
 @pytest.mark.parametrize(
-    ("month", "start", "end", "field"),
+    ("month", "start", "end", "fields"),
     [
-        ("2026-13", None, None, "month"),
-        ("2026-7", None, None, "month"),
-        ("July", None, None, "month"),
-        ("9999-12", None, None, "month"),
-        ("2026-07", "2026-07-01T00:00:00Z", None, "month"),
-        (None, None, None, "from"),
-        (None, "2026-07-01T00:00:00Z", None, "to"),
-        (None, "yesterday", "2026-07-01T00:00:00Z", "from"),
-        (None, "2026-07-02T00:00:00Z", "2026-07-01T00:00:00Z", "to"),
-        (None, "2026-07-01T00:00:00Z", "2026-07-01T00:00:00Z", "to"),
+        ("2026-13", None, None, {"month"}),
+        ("2026-7", None, None, {"month"}),
+        ("July", None, None, {"month"}),
+        ("9999-12", None, None, {"month"}),
+        ("1969-12", None, None, {"month"}),
+        ("2026-13", "yesterday", "soon", {"month", "from", "to"}),
     ],
 )
-def test_a_bad_period_names_its_field(
-    month: str | None, start: str | None, end: str | None, field: str
+def test_a_malformed_bound_is_named(
+    month: str | None, start: str | None, end: str | None, fields: set[str]
 ) -> None:
     with pytest.raises(InvalidInput) as raised:
-        parse_report_period(month, start, end)
-    assert field in raised.value.fields
+        read_period(month, start, end)
+    assert set(raised.value.fields) == fields
 
 
 rows = st.builds(

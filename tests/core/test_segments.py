@@ -128,8 +128,16 @@ def test_an_edit_changes_what_it_names_and_must_name_something() -> None:
     assert read_segment_edit({"percentage": 0}) == SegmentEdit(percentage=Percentage(0))
     assert read_segment_edit({"description": ""}) == SegmentEdit(description="")
     with pytest.raises(InvalidInput) as raised:
-        read_segment_edit({"name": "OTHER"})
+        read_segment_edit({})
     assert "body" in raised.value.fields
+    with pytest.raises(InvalidInput) as raised:
+        read_segment_edit({"name": "OTHER", "percentage": 5})
+    assert raised.value.fields == {
+        "name": "is not a field of this request (expected percentage, description)"
+    }
+    with pytest.raises(InvalidInput) as raised:
+        read_segment_edit({"percentage": None})
+    assert "percentage" in raised.value.fields
     with pytest.raises(InvalidInput) as raised:
         read_segment_edit({"percentage": "50"})
     assert "percentage" in raised.value.fields

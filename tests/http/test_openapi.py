@@ -645,9 +645,13 @@ EXCHANGES: tuple[Exchange, ...] = (
              {"add": [{"name": "BETA", "expires_at": "2026-12-01T00:00:00Z"}], "remove": []},
              admin=True, setup=(CREATE_BETA,), path_parameters={"user_id": str(USER)},
              expect=lambda body: body["segments"][0]["expires_at"].startswith("2026-12-01")),
+    Exchange("a change with an entry of no known shape", USER_SEGMENTS,
+             {"add": [{"name": "BETA", "until": "soon"}]}, admin=True,
+             path_parameters={"user_id": str(USER)}, status=400,
+             expect=names_field("add[0].until")),
     Exchange("a change naming a segment twice and one both ways", USER_SEGMENTS,
              {"add": [{"name": "BETA"}, {"name": "BETA"}], "remove": ["BETA"]}, admin=True,
-             setup=(CREATE_BETA,), path_parameters={"user_id": str(USER)}, status=400,
+             setup=(CREATE_BETA,), path_parameters={"user_id": str(USER)}, status=409,
              expect=lambda body: set(body["fields"]) == {"add[0].name", "add[1].name",
                                                          "remove[0]"}),
     Exchange("a change naming an unknown segment", USER_SEGMENTS, {"remove": ["NEVER"]},
@@ -664,8 +668,10 @@ EXCHANGES: tuple[Exchange, ...] = (
              query={"from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z",
                     "format": "json"},
              expect=lambda body: [row["operation"] for row in body["rows"]] == ["added"]),
-    Exchange("a history report without a period", REPORT, method="get", status=400,
-             expect=names_field("from")),
+    Exchange("the current month's history", REPORT, method="get", query={"format": "json"},
+             expect=lambda body: body["from"].startswith("2026-11-01")),
+    Exchange("a history report with a malformed month", REPORT, method="get",
+             query={"month": "2026-13"}, status=400, expect=names_field("month")),
 )
 # fmt: on
 

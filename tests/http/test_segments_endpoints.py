@@ -127,8 +127,16 @@ def test_deleting_twice_is_a_conflict_with_a_clear_message(seeded: SegmentsApi) 
     assert result.json["error"] == "segment OLD is already deleted"
 
 
+def test_a_deleted_segment_is_gone_from_its_url_but_listed(seeded: SegmentsApi) -> None:
+    shown = seeded.call("GET", f"{SEGMENTS}/OLD")
+    assert (shown.status_code, shown.json["error"]) == (404, "segment OLD is deleted")
+    listed = seeded.call("GET", SEGMENTS).json["segments"]
+    assert [s["deleted"] for s in listed if s["name"] == "OLD"] == [True]
+
+
 def test_a_deleted_name_can_be_created_again_as_a_new_segment(seeded: SegmentsApi) -> None:
-    old_id = seeded.call("GET", f"{SEGMENTS}/OLD").json["id"]
+    listed = seeded.call("GET", SEGMENTS).json["segments"]
+    old_id = next(s["id"] for s in listed if s["name"] == "OLD")
     again = seeded.call("POST", SEGMENTS, {"name": "OLD"})
     assert again.status_code == 201
     assert again.json["id"] != old_id
@@ -214,6 +222,24 @@ def test_a_month_without_events_is_the_header_only(seeded: SegmentsApi) -> None:
     }
 
 
+def test_without_a_period_the_report_is_the_current_month(seeded: SegmentsApi) -> None:
+    result = seeded.call("GET", REPORT, params={"format": "json"})
+    assert (result.json["from"], result.json["to"]) == (
+        "2026-11-01T00:00:00.000000Z",
+        "2026-12-01T00:00:00.000000Z",
+    )
+    assert len(result.json["rows"]) == 2
+
+
+def test_bounds_given_together_intersect_and_an_empty_period_has_no_rows(
+    seeded: SegmentsApi,
+) -> None:
+    params = {"month": "2026-11", "from": "2026-11-02T00:00:00Z", "to": "2026-11-01T00:00:00Z"}
+    result = seeded.call("GET", REPORT, params=params)
+    assert result.status_code == 200
+    assert result.text == "user_id,segment,operation,at,percentage\r\n"
+
+
 def test_the_json_report_is_chosen_by_accept(seeded: SegmentsApi) -> None:
     result = seeded.call(
         "GET", REPORT, params={"month": "2026-11"}, headers={**READER, "Accept": "application/json"}
@@ -254,12 +280,17 @@ BAD: list[BadCase] = [
     ("DELETE", f"{SEGMENTS}/1", None, None, 400, {"name"}),
     ("POST", user_path(), {}, None, 400, {"body"}),
     ("POST", user_path(), {"add": "BETA"}, None, 400, {"add"}),
-    ("POST", user_path(), {"add": [{"name": "HALF"}, {"name": "HALF"}]}, None, 400,
+    ("POST", user_path(), {"add": [{"name": "HALF"}, {"name": "HALF"}]}, None, 409,
      {"add[1].name"}),
-    ("POST", user_path(), {"add": [{"name": "HALF"}], "remove": ["HALF", "BETA"]}, None, 400,
+    ("POST", user_path(), {"add": [{"name": "HALF"}], "remove": ["HALF", "BETA"]}, None, 409,
      {"add[0].name", "remove[0]"}),
     ("POST", user_path(), {"add": [{"name": "HALF", "expires_at": "2026-11-01T12:00:00Z"}]},
-     None, 400, {"add[0].expires_at"}),
+     None, 409, {"add[0].expires_at"}),
+    ("POST", user_path(), {"add": [{"name": "HALF", "colour": "red"}]}, None, 400,
+     {"add[0].colour"}),
+    ("POST", user_path(), {"add": [{"name": "HALF"}], "drop": []}, None, 400, {"drop"}),
+    ("POST", SEGMENTS, {"name": "NEW", "percent": 5}, None, 400, {"percent"}),
+    ("POST", SEGMENTS, {"name": "NEW", "percentage": None}, None, 400, {"percentage"}),
     ("POST", user_path(), {"add": [{"name": "HALF", "expires_at": "next week"}]}, None, 400,
      {"add[0].expires_at"}),
     ("POST", user_path(), {"add": [{"name": "HALF"}, {"name": "NOPE"}], "remove": ["GONE"]},
@@ -271,10 +302,8 @@ BAD: list[BadCase] = [
     ("POST", user_path("abc"), {"remove": ["b"]}, None, 400, {"user_id", "remove[0]"}),
     ("POST", user_path(0), {"remove": ["BETA"]}, None, 400, {"user_id"}),
     ("GET", user_path(2**63), None, None, 400, {"user_id"}),
-    ("GET", REPORT, None, None, 400, {"from", "to"}),
     ("GET", REPORT + "?month=2026-13", None, None, 400, {"month"}),
-    ("GET", REPORT + "?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", None, None, 400,
-     {"to"}),
+    ("GET", REPORT + "?from=yesterday&to=2026-11-01T00:00:00Z", None, None, 400, {"from"}),
     ("GET", REPORT + "?month=2026-11&format=xml", None, None, 400, {"format"}),
 ]  # fmt: skip
 

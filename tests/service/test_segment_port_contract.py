@@ -78,7 +78,7 @@ def test_a_refused_change_changes_nothing_and_names_every_entry(segments: Ports)
     change(segments, {"add": [{"name": BETA}]})
     before = (segments.store.user_segments(USER, NOW), history(segments))
     with pytest.raises(InvalidInput) as raised:
-        change(segments, {"add": [{"name": ALL}, {"name": "NOPE"}], "remove": [BETA, BETA]})
+        change(segments, {"add": [{"name": ALL}, {"name": "nope"}], "remove": [BETA, BETA]})
     assert set(raised.value.fields) == {"add[1].name", "remove[1]"}
     with pytest.raises(NotFound) as missing:
         change(segments, {"add": [{"name": ALL}, {"name": "NOPE"}]})

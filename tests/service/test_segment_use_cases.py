@@ -7,7 +7,7 @@ import pytest
 from handyman_core.errors import NotFound
 from handyman_core.segment_changes import read_change
 from handyman_core.segment_membership import ActiveSegment, Source
-from handyman_core.segment_report import parse_report_period
+from handyman_core.segment_report import PeriodAsked
 from handyman_core.segments import NewSegment, Percentage, SegmentEdit, SegmentName
 from handyman_service import segments
 from tests.service.conftest import NOW
@@ -28,10 +28,11 @@ def test_a_new_segment_gets_the_context_s_salt_and_clock(here: World) -> None:
     assert summary.members == 0
 
 
-def test_showing_a_name_gives_the_live_segment_else_the_latest_deleted(here: World) -> None:
+def test_showing_a_name_gives_its_live_segment_and_a_deleted_one_is_gone(here: World) -> None:
     segments.create_segment(here.context, NewSegment(BETA))
-    deleted = segments.delete_segment(here.context, BETA)
-    assert segments.show_segment(here.context, BETA).segment == deleted.segment
+    segments.delete_segment(here.context, BETA)
+    with pytest.raises(NotFound, match="is deleted"):
+        segments.show_segment(here.context, BETA)
     new = segments.create_segment(here.context, NewSegment(BETA))
     assert segments.show_segment(here.context, BETA).segment == new.segment
     with pytest.raises(NotFound):
@@ -58,7 +59,9 @@ def test_changing_a_user_s_segments_answers_them_after_the_change(here: World) -
 
 def test_the_report_reads_as_of_the_clock(here: World) -> None:
     segments.create_segment(here.context, NewSegment(BETA, "", Percentage(100)))
-    rows = list(segments.segment_report(here.context, parse_report_period(NOW.strftime("%Y-%m"))))
+    report = segments.segment_report(here.context, PeriodAsked())
+    assert (report.period.start.month, report.period.end.month) == (NOW.month, NOW.month % 12 + 1)
+    rows = list(report.rows)
     assert [(row.segment, row.user_id, row.percentage) for row in rows] == [
         (BETA, None, Percentage(100))
     ]

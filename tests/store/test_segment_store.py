@@ -133,10 +133,11 @@ def test_a_refused_change_names_every_entry_and_writes_nothing(
     before = tables(engine)
     bodies: list[tuple[object, type[Exception], set[str]]] = [
         (
-            {"add": [{"name": ALL}, {"name": "NOPE"}], "remove": [BETA, BETA]},
+            {"add": [{"name": ALL}, {"name": "nope"}], "remove": [BETA, BETA]},
             InvalidInput,
             {"remove[1]", "add[1].name"},
         ),
+        ({"add": [{"name": ALL}], "remove": [BETA, BETA]}, Conflict, {"remove[1]"}),
         (
             {"add": [{"name": ALL}, {"name": "NOPE"}], "remove": [HALF]},
             NotFound,
@@ -145,7 +146,7 @@ def test_a_refused_change_names_every_entry_and_writes_nothing(
         ({"add": [{"name": ALL}], "remove": [HALF]}, Conflict, {"remove[0]"}),
         (
             {"add": [{"name": ALL, "expires_at": format_instant(T0)}]},
-            InvalidInput,
+            Conflict,
             {"add[0].expires_at"},
         ),
     ]

@@ -15,7 +15,7 @@ import falcon
 from handyman_core.errors import InvalidInput
 from handyman_core.ids import parse_user_id
 from handyman_core.segment_changes import read_change
-from handyman_core.segment_report import ReportPeriod, ReportRow, parse_report_period
+from handyman_core.segment_report import ReportPeriod, ReportRow, read_period
 from handyman_core.segments import (
     SegmentSummary,
     parse_segment_name,
@@ -101,18 +101,19 @@ class UserSegments(SegmentsEndpoint):
 class SegmentReport(Endpoint):
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         check = RequestCheck()
-        period = check.take(
-            parse_report_period, req.get_param("month"), req.get_param("from"), req.get_param("to")
+        asked = check.take(
+            read_period, req.get_param("month"), req.get_param("from"), req.get_param("to")
         )
         as_json = check.take(_wants_json, req)
         check.done()
-        rows = segments.segment_report(self.context, period.value)
+        report = segments.segment_report(self.context, asked.value)
+        rows = report.rows
         if as_json.value:
             resp.content_type = falcon.MEDIA_JSON
-            resp.stream = _started(json_chunks(period.value, rows), rows)
+            resp.stream = _started(json_chunks(report.period, rows), rows)
             return
         resp.content_type = CSV
-        name = _file_name(req, period.value)
+        name = _file_name(report.period)
         resp.set_header("Content-Disposition", f'attachment; filename="{name}.csv"')
         resp.stream = _started(csv_chunks(rows), rows)
 
@@ -126,11 +127,12 @@ def _wants_json(req: falcon.Request) -> bool:
     return req.client_prefers([CSV, "text/csv", falcon.MEDIA_JSON]) == falcon.MEDIA_JSON
 
 
-def _file_name(req: falcon.Request, period: ReportPeriod) -> str:
-    month = req.get_param("month")
-    if month is not None:
-        return f"segments-{month}"
-    return "segments-" + period.start.strftime("%Y%m%dT%H%M%SZ")
+def _file_name(period: ReportPeriod) -> str:
+    """`segments-2026-06` for a calendar month, else the bounds."""
+    start, end = period.start, period.end
+    if read_period(f"{start:%Y-%m}").resolve(start) == period:
+        return f"segments-{start:%Y-%m}"
+    return f"segments-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}"
 
 
 def _started(chunks: Iterator[bytes], rows: Iterator[ReportRow]) -> Iterator[bytes]:
