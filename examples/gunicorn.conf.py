@@ -23,8 +23,8 @@ wsgi_app = "handyman_cli.wsgi:application"
 bind = os.environ.get("HANDYMAN_BIND", "0.0.0.0:8080")
 
 # Runs wait on the sandbox for seconds; threads keep a worker answering other requests meanwhile.
-# gthread, except that the event loop reads each request whole (with head and body deadlines)
-# before a thread gets it: slow or silent clients cannot occupy the threads.
+# Threads that never block on a read: each request is read whole (with head and body deadlines)
+# before it is answered, so slow or silent clients cannot occupy the threads.
 worker_class = "handyman_http.buffering_worker.BufferingThreadWorker"
 workers = int(os.environ.get("HANDYMAN_WORKERS", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("HANDYMAN_THREADS", "8"))

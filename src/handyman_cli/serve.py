@@ -1,6 +1,6 @@
 """`handyman serve`: gunicorn with Handyman's application, after migrations and an optional import.
 
-Workers are gthread: runs wait on the sandbox for seconds, and threads keep other requests of the
+Workers are threaded: runs wait on the sandbox for seconds, and threads keep other requests of the
 same worker flowing meanwhile. Each worker imports and builds the application (engine, connection
 pool, metrics) after the fork; the master never imports it, so the metrics directory is set before
 prometheus_client is imported anywhere. SIGTERM is a graceful stop: in-flight requests finish
@@ -51,8 +51,8 @@ class HandymanGunicorn(BaseApplication):  # type: ignore[misc]
 
 
 BUFFERING_WORKER = "handyman_http.buffering_worker.BufferingThreadWorker"
-"""The API's worker: gthread whose event loop reads whole requests before a thread gets one, so
-slow or silent clients cannot occupy the threads (see ARCHITECTURE.md, "Slow clients")."""
+"""The API's worker: threads that answer a request only once it is read whole, without blocking,
+so slow or silent clients cannot occupy them (see ARCHITECTURE.md, "Slow clients")."""
 
 
 def gunicorn_options(
