@@ -23,6 +23,9 @@ _INSTANT = re.compile(
     r"(?:[Tt ](?P<time>\d{2}:\d{2}:\d{2})(?:\.(?P<fraction>\d{1,6}))?"
     r"(?P<zone>[Zz]|[+\- ]\d{2}:\d{2})?)?"
 )
+_WRITTEN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
+"""What `format_instant` writes: a subset of `_INSTANT` that `datetime.fromisoformat` reads as
+it is, to the same instant."""
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 INSTANT_FORMATS = (
     "YYYY-MM-DD HH:MM:SS[.ffffff] (UTC), RFC 3339 such as 2026-12-02T10:00:00Z, or YYYY-MM-DD"
@@ -30,7 +33,14 @@ INSTANT_FORMATS = (
 
 
 def parse_instant(value: str, field: str) -> datetime:
-    """A timezone-aware UTC datetime, or InvalidInput naming `field`."""
+    """A timezone-aware UTC datetime, or InvalidInput naming `field`. The form this API writes
+    is read in one call (the statistics job reads one per record it loads)."""
+    if _WRITTEN.fullmatch(value):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput.field(field, "is not a valid calendar date and time") from None
+        return _within_range(moment, field)
     match = _INSTANT.fullmatch(value.strip())
     if match is None:
         raise InvalidInput.field(field, f"must be a date and time: {INSTANT_FORMATS}")
@@ -59,13 +69,15 @@ def parse_day(value: str, field: str) -> date:
 
 
 def format_instant(moment: datetime) -> str:
-    """RFC 3339, UTC, `Z`, microseconds always written. (One isoformat call on the common
-    already-UTC value: this runs for every record the statistics API streams.)"""
-    if moment.tzinfo is None:
-        raise ValueError("an instant must be timezone-aware")
+    """RFC 3339, UTC, `Z`, microseconds always written. (One argument-free isoformat call on the
+    common already-UTC value: this runs for every record the statistics API streams.)"""
     if moment.tzinfo is not UTC:
+        if moment.tzinfo is None:
+            raise ValueError("an instant must be timezone-aware")
         moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    if moment.microsecond:
+        return moment.isoformat()[:-6] + "Z"
+    return moment.isoformat()[:-6] + ".000000Z"
 
 
 def format_seed_instant(moment: datetime) -> str:

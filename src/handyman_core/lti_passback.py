@@ -43,14 +43,30 @@ class PassbackParams:
 
     def as_json(self) -> dict[str, str]:
         """The object the statistics API answers: the LTI keys always, `lms_user_id` if known."""
-        document = {
-            CONSUMER_KEY: self.oauth_consumer_key,
-            SOURCEDID: self.lis_result_sourcedid or "",
-            OUTCOME_URL: self.lis_outcome_service_url or "",
-        }
-        if self.lms_user_id is not None:
-            document[LMS_USER_ID] = self.lms_user_id
-        return document
+        return passback_json(
+            self.oauth_consumer_key,
+            self.lis_result_sourcedid,
+            self.lis_outcome_service_url,
+            self.lms_user_id,
+        )
+
+
+def passback_json(
+    consumer_key: str,
+    sourcedid: str | None,
+    outcome_url: str | None,
+    lms_user_id: str | None,
+) -> dict[str, str]:
+    """`PassbackParams.as_json` from the stored columns, without building the value first (the
+    statistics API writes one per attempt it streams)."""
+    document = {
+        CONSUMER_KEY: consumer_key,
+        SOURCEDID: sourcedid or "",
+        OUTCOME_URL: outcome_url or "",
+    }
+    if lms_user_id is not None:
+        document[LMS_USER_ID] = lms_user_id
+    return document
 
 
 def parse_passback_params(value: object, field: str = FIELD) -> PassbackParams | None:

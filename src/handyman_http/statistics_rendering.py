@@ -7,7 +7,9 @@ window; a window of a million records costs the same memory as a page.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,19 +25,32 @@ NEXT_PAGE_PARAMETERS = ("client", "start", "end", "limit")
 
 
 def json_array(records: Iterable[StatisticsRecord], batch: int = BATCH) -> Iterator[bytes]:
-    """`[record, record, ...]` in chunks of `batch` records."""
-    yield b"["
-    first = True
-    chunk: list[dict[str, Any]] = []
-    for record in records:
-        chunk.append(record_json(record))
-        if len(chunk) == batch:
-            yield _encoded(chunk, first)
-            first = False
-            chunk = []
-    if chunk:
-        yield _encoded(chunk, first)
-    yield b"]"
+    """`[record, record, ...]` in chunks of `batch` records, the brackets inside the first and
+    the last chunk (each chunk is a write and a chunk header on the wire)."""
+    iterator = iter(records)
+    opening = b"["
+    while chunk := [
+        record_json(record, _encoded_instant) for record in itertools.islice(iterator, batch)
+    ]:
+        yield opening + orjson.dumps(chunk, option=orjson.OPT_UTC_Z)[1:-1]
+        opening = b","
+    yield b"]" if opening == b"," else b"[]"
+
+
+def json_document(records: Iterable[StatisticsRecord]) -> bytes:
+    """A page's whole array, for an answer with a length and one write."""
+    return orjson.dumps(
+        [record_json(record, _encoded_instant) for record in records], option=orjson.OPT_UTC_Z
+    )
+
+
+def _encoded_instant(moment: datetime) -> object:
+    """The datetime itself where orjson writes it as `format_instant` does (in UTC, `Z` by
+    OPT_UTC_Z, six fraction digits), at a tenth of the cost; orjson leaves out a zero
+    fraction, so those and other zones get the text."""
+    if moment.microsecond and moment.tzinfo is UTC:
+        return moment
+    return format_instant(moment)
 
 
 def next_link(path: str, params: Mapping[str, str], after: CursorPosition) -> str:
@@ -44,11 +59,6 @@ def next_link(path: str, params: Mapping[str, str], after: CursorPosition) -> st
     query = {name: params[name] for name in NEXT_PAGE_PARAMETERS if name in params}
     query["cursor"] = encode_cursor(after)
     return f'<{path}?{urlencode(query)}>; rel="next"'
-
-
-def _encoded(chunk: list[dict[str, Any]], first: bool) -> bytes:
-    body = orjson.dumps(chunk)[1:-1]
-    return body if first else b"," + body
 
 
 def daily_json(stored: StoredDay) -> dict[str, Any]:

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 import psycopg
 from attrs import frozen
@@ -160,6 +160,129 @@ def pipelined(engine: Engine, steps: Sequence[tuple[Sql, Parameters]]) -> list[R
     return _retrying(
         engine, lambda: _with_connection(engine, transaction, autocommit=False), retry=False
     )
+
+
+def stream(
+    engine: Engine, statement: Sql, parameters: Parameters, *, batch: int
+) -> Iterator[list[Row]]:
+    """The statement's rows, `batch` at a time, fetched as they are consumed: memory stays that
+    of one batch however many rows the statement has. On PostgreSQL through a server-side cursor
+    inside a read transaction (the only place one can be declared), so each fetch is a statement
+    of its own and the statement timeout bounds a fetch, not the whole stream; on SQLite by
+    stepping a cursor in a deferred transaction. Nothing happens until the first batch is asked
+    for; the connection is held until the iterator is exhausted or closed. Opening the stream on
+    a broken pooled connection is tried once more on a new one, as `read` does; a failure once
+    rows have been handed out is DatabaseUnavailable."""
+    cursor, rows = _retrying(
+        engine, lambda: _open_stream(engine, statement, parameters, batch), retry=True
+    )
+    try:
+        while rows:
+            yield rows
+            try:
+                rows = cursor.fetchmany(batch)
+            except _Broken as broken:
+                raise DatabaseUnavailable(
+                    f"the database connection broke: {broken.reason}"
+                ) from None
+    finally:
+        cursor.end()
+
+
+class _StreamCursor(Protocol):
+    def execute(self, sql: str, parameters: Parameters) -> None: ...
+
+    def fetchmany(self, size: int) -> list[Row]: ...
+
+    def end(self) -> None:
+        """Ends the read transaction and gives the connection back to the pool."""
+        ...
+
+
+def _open_stream(
+    engine: Engine, statement: Sql, parameters: Parameters, batch: int
+) -> tuple[_StreamCursor, list[Row]]:
+    kind = driver_kind(engine)
+    try:
+        proxied = engine.raw_connection()
+    except DBAPIError as error:
+        raise DatabaseUnavailable(f"cannot connect to the database: {_first_line(error)}") from None
+    cursor: _StreamCursor | None = None
+    try:
+        cursor = _PostgresStream(proxied) if kind == "postgresql" else _SqliteStream(proxied)
+        cursor.execute(statement.text_for(kind), parameters)
+        return cursor, cursor.fetchmany(batch)
+    except BaseException:
+        if cursor is not None:
+            cursor.end()
+        else:
+            proxied.close()
+        raise
+
+
+class _PostgresStream:
+    """A server-side cursor whose driver errors say what they mean for the connection, as
+    `_on_postgresql` does for a read: broken (worth a new connection) or unavailable."""
+
+    def __init__(self, proxied: Any) -> None:
+        self.proxied = proxied
+        dbapi: psycopg.Connection[Any] = proxied.driver_connection
+        if dbapi.closed:
+            proxied.invalidate()
+            raise _Broken("the connection was closed")
+        dbapi.autocommit = False
+        self.dbapi = dbapi
+        self.cursor = dbapi.cursor(name="handyman_stream")
+
+    def execute(self, sql: str, parameters: Parameters) -> None:
+        self._guarded(lambda: self.cursor.execute(sql, parameters))
+
+    def fetchmany(self, size: int) -> list[Row]:
+        return self._guarded(lambda: self.cursor.fetchmany(size))
+
+    def end(self) -> None:
+        """Rolls back first: ending the transaction drops the server-side cursor with it, so
+        closing the cursor afterwards costs no round trip."""
+        try:
+            if not self.dbapi.closed:
+                self.dbapi.rollback()
+            self.cursor.close()
+        finally:
+            self.proxied.close()
+
+    def _guarded(self, work: Callable[[], _T]) -> _T:
+        try:
+            return work()
+        except DatabaseDidNotAnswer as error:
+            self.proxied.invalidate()
+            raise DatabaseUnavailable(_first_line(error)) from error
+        except psycopg.OperationalError as error:
+            if self.dbapi.closed or self.dbapi.broken:
+                self.proxied.invalidate()
+                raise _Broken(_first_line(error)) from error
+            raise DatabaseUnavailable(_first_line(error)) from error
+
+
+class _SqliteStream:
+    def __init__(self, proxied: Any) -> None:
+        self.proxied = proxied
+        self.dbapi: sqlite3.Connection = proxied.driver_connection
+        self.dbapi.execute("BEGIN")
+        self.cursor = self.dbapi.cursor()
+
+    def execute(self, sql: str, parameters: Parameters) -> None:
+        self.cursor.execute(sql, parameters)
+
+    def fetchmany(self, size: int) -> list[Row]:
+        rows: list[Row] = self.cursor.fetchmany(size)
+        return rows
+
+    def end(self) -> None:
+        try:
+            self.cursor.close()
+            self.dbapi.execute("ROLLBACK")
+        finally:
+            self.proxied.close()
 
 
 def _retrying(engine: Engine, attempt: Callable[[], _T], *, retry: bool) -> _T:

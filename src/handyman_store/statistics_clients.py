@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from handyman_core.client_keys import ClientAccess
 from handyman_core.errors import Conflict
 from handyman_store.attempt_log import as_utc
+from handyman_store.driver_sql import Driver, Sql, driver_of
 from handyman_store.schema import statistics_client_consumer_keys as consumer_key_rows
 from handyman_store.schema import statistics_clients as client_rows
 
@@ -63,13 +64,16 @@ def list_clients(connection: Connection) -> list[StatisticsClient]:
     ]
 
 
-def client_access(connection: Connection, name: str) -> ClientAccess | None:
-    key_hash = connection.execute(
-        select(client_rows.c.key_hash).where(client_rows.c.name == name)
-    ).scalar_one_or_none()
-    if key_hash is None:
+_CLIENT_ACCESS = Sql.of(
+    "SELECT client.key_hash, granted.consumer_key FROM statistics_clients AS client "
+    "LEFT JOIN statistics_client_consumer_keys AS granted ON granted.client_name = client.name "
+    "WHERE client.name = :name"
+)
+
+
+def client_access(connection: Connection | Driver, name: str) -> ClientAccess | None:
+    """One statement on the driver's connection: every statistics API request asks it."""
+    rows = driver_of(connection).rows(_CLIENT_ACCESS, {"name": name})
+    if not rows:
         return None
-    keys = connection.execute(
-        select(consumer_key_rows.c.consumer_key).where(consumer_key_rows.c.client_name == name)
-    ).scalars()
-    return ClientAccess(key_hash, frozenset(keys))
+    return ClientAccess(rows[0][0], frozenset(key for _, key in rows if key is not None))

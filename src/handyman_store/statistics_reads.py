@@ -3,45 +3,44 @@ order, from a cursor position on, streamed rather than loaded whole.
 
 Both orders the API pages by are indexed: (created_at, attempt_id) for a client that sees every
 attempt, (lti_consumer_key, created_at, attempt_id) for one limited to its LMSs. A client with
-several consumer keys reads a UNION ALL of one ordered range scan per key, which PostgreSQL
-merges in order (Merge Append) instead of sorting the window; the row comparison against the
-cursor lets each scan start exactly after the last record handed out.
+several consumer keys reads a UNION ALL of one ordered range scan per key (each limited to the
+page, when there is one) merged in order; the row comparison against the cursor lets each scan
+start exactly after the last record handed out.
+
+The statements are written once per shape (`driver_sql`) and their rows become records in one C
+call each: this is the path a day's tens of thousands of attempts
+stream through, and building SQLAlchemy constructs and typed values per request and per row
+cost more than PostgreSQL's side of it (bench/stats.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC
-from typing import Any
+import functools
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Select, select, tuple_, union_all
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Engine
 
-from handyman_core.attempt_types import AttemptItem, AttemptType
+from handyman_core.attempt_types import AttemptItem
 from handyman_core.statistics_cursor import CursorPosition
 from handyman_core.statistics_query import TimeWindow
 from handyman_core.statistics_records import StatisticsRecord
-from handyman_store.attempt_log import as_utc, passback_of
-from handyman_store.schema import attempts
+from handyman_store.driver_sql import Row, Sql, driver_kind, read, stored_timestamp, stream
 
 STREAM_BATCH = 2000
 """Rows fetched from the server-side cursor at a time: memory stays flat however long the
-window, while round trips stay few. A page no longer than this is read in one plain query."""
+window, while round trips stay few."""
+MAX_PLAIN_READ = 20_000
+"""A page no longer than this (the API's pages are at most 10,001 rows: the page and one more
+to know whether another follows) is read in one plain query, without a cursor's round trips."""
 
 _COLUMNS = (
-    attempts.c.attempt_id,
-    attempts.c.user_id,
-    attempts.c.lti_consumer_key,
-    attempts.c.lti_result_sourcedid,
-    attempts.c.lti_outcome_service_url,
-    attempts.c.lms_user_id,
-    attempts.c.attempt_type,
-    attempts.c.is_correct,
-    attempts.c.created_at,
-    attempts.c.item_kind,
-    attempts.c.item_id,
-    attempts.c.course_id,
+    "attempt_id, user_id, lti_consumer_key, lti_result_sourcedid, lti_outcome_service_url, "
+    "lms_user_id, attempt_type, is_correct, created_at, item_kind, "
+    f"CASE WHEN item_kind = '{AttemptItem.PLAYGROUND.value}' THEN NULL ELSE item_id END"
+    " AS item_id, course_id"
 )
+_ORDER = "ORDER BY created_at, attempt_id"
 
 
 def stream_statistics(
@@ -54,86 +53,61 @@ def stream_statistics(
 ) -> Iterator[StatisticsRecord]:
     """The records of the window after `after`, at most `limit` of them. `consumer_keys` empty
     means every attempt. The connection is held until the iterator is exhausted or closed."""
-    statement = _statement(consumer_keys, window, after, limit)
-    with engine.connect() as connection:
-        if limit is not None and limit <= STREAM_BATCH:
-            yield from _records(connection.execute(statement).all())
-            return
-        result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH)
-        for partition in result.execute(statement).partitions():
-            yield from _records(partition)
-
-
-def _records(rows: Iterable[Sequence[Any]]) -> Iterator[StatisticsRecord]:
-    """Tuple unpacking and dictionary lookups rather than attribute access and enum calls: this
-    runs for every record streamed."""
-    for (
-        attempt_id,
-        user_id,
-        consumer_key,
-        sourcedid,
-        outcome_url,
-        lms_user_id,
-        attempt_type,
-        is_correct,
-        created_at,
-        item_kind,
-        item_id,
-        course_id,
-    ) in rows:
-        kind = _ITEM_KINDS[item_kind]
-        yield StatisticsRecord(
-            attempt_id=attempt_id,
-            handyman_user_id=user_id,
-            passback=passback_of(consumer_key, sourcedid, outcome_url, lms_user_id),
-            attempt_type=_ATTEMPT_TYPES[attempt_type],
-            is_correct=is_correct,
-            created_at=as_utc(created_at),
-            item_kind=kind,
-            item_id=None if kind is AttemptItem.PLAYGROUND else item_id,
-            course_id=course_id,
-        )
-
-
-_ATTEMPT_TYPES = {member.value: member for member in AttemptType}
-_ITEM_KINDS = {member.value: member for member in AttemptItem}
-
-
-def _statement(
-    consumer_keys: frozenset[str],
-    window: TimeWindow,
-    after: CursorPosition | None,
-    limit: int | None,
-) -> Select[tuple[object, ...]]:
-    conditions = _window_conditions(window, after)
-    if len(consumer_keys) <= 1:
-        statement = select(*_COLUMNS).where(*conditions)
-        if consumer_keys:
-            statement = statement.where(attempts.c.lti_consumer_key == next(iter(consumer_keys)))
-        statement = statement.order_by(attempts.c.created_at, attempts.c.attempt_id)
-    else:
-        per_key = union_all(
-            *(
-                select(*_COLUMNS).where(*conditions, attempts.c.lti_consumer_key == key)
-                for key in sorted(consumer_keys)
-            )
-        ).subquery()
-        statement = select(*per_key.c).order_by(per_key.c.created_at, per_key.c.attempt_id)
-    if limit is not None:
-        statement = statement.limit(limit)
-    return statement
-
-
-def _window_conditions(
-    window: TimeWindow, after: CursorPosition | None
-) -> list[ColumnElement[bool]]:
-    conditions = [
-        attempts.c.created_at >= window.start.astimezone(UTC),
-        attempts.c.created_at < window.end.astimezone(UTC),
-    ]
+    kind = driver_kind(engine)
+    keys = sorted(consumer_keys)
+    statement = _statement(len(keys), after is not None, limit is not None)
+    parameters: dict[str, object] = {
+        "start": stored_timestamp(kind, window.start.astimezone(UTC)),
+        "end": stored_timestamp(kind, window.end.astimezone(UTC)),
+        **{f"key{number}": key for number, key in enumerate(keys)},
+    }
     if after is not None:
-        conditions.append(
-            tuple_(attempts.c.created_at, attempts.c.attempt_id)
-            > tuple_(after.created_at.astimezone(UTC), after.attempt_id)
+        parameters["after_at"] = stored_timestamp(kind, after.created_at.astimezone(UTC))
+        parameters["after_id"] = after.attempt_id
+    if limit is not None:
+        parameters["limit"] = limit
+    as_records = _records if kind == "postgresql" else _sqlite_records
+    if limit is not None and limit <= MAX_PLAIN_READ:
+        yield from as_records(read(engine, lambda driver: driver.rows(statement, parameters)))
+        return
+    for rows in stream(engine, statement, parameters, batch=STREAM_BATCH):
+        yield from as_records(rows)
+
+
+_as_record = functools.partial(tuple.__new__, StatisticsRecord)
+"""`StatisticsRecord._make` without its Python frame."""
+
+
+def _records(rows: list[Row]) -> Iterator[StatisticsRecord]:
+    """psycopg already hands back the record's values: aware datetimes, booleans."""
+    return map(_as_record, rows)
+
+
+def _sqlite_records(rows: list[Row]) -> Iterator[StatisticsRecord]:
+    """SQLite hands back timestamps as SQLAlchemy wrote them (UTC text) and booleans as 0/1."""
+    for row in rows:
+        created_at = datetime.fromisoformat(row[8]).replace(tzinfo=UTC)
+        is_correct = None if row[7] is None else bool(row[7])
+        yield _as_record((*row[:7], is_correct, created_at, *row[9:]))
+
+
+@functools.cache
+def _statement(key_count: int, after: bool, limit: bool) -> Sql:
+    """Every attempt (no keys), one LMS's, or several LMSs' merged, as SQL for both drivers."""
+    conditions = "created_at >= :start AND created_at < :end"
+    if after:
+        conditions += " AND (created_at, attempt_id) > (:after_at, :after_id)"
+    limited = " LIMIT :limit" if limit else ""
+    if key_count == 0:
+        return Sql.of(f"SELECT {_COLUMNS} FROM attempts WHERE {conditions} {_ORDER}{limited}")
+    if key_count == 1:
+        return Sql.of(
+            f"SELECT {_COLUMNS} FROM attempts WHERE {conditions} "
+            f"AND lti_consumer_key = :key0 {_ORDER}{limited}"
         )
-    return conditions
+    per_key = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT {_COLUMNS} FROM attempts WHERE {conditions} "
+        f"AND lti_consumer_key = :key{number} {_ORDER}{limited}) AS key{number}"
+        for number in range(key_count)
+    )
+    return Sql.of(f"SELECT * FROM ({per_key}) AS keyed {_ORDER}{limited}")

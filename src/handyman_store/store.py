@@ -287,8 +287,7 @@ class Store:
     # --- learning analytics -------------------------------------------------------------
 
     def statistics_client(self, name: str) -> ClientAccess | None:
-        with read_connection(self.engine) as connection:
-            return statistics_clients.client_access(connection, name)
+        return read(self.engine, lambda driver: statistics_clients.client_access(driver, name))
 
     def statistics_records(
         self,

@@ -8,8 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import strategies as st
 
-from handyman_core.attempt_types import AttemptType
+from handyman_core.attempt_types import AttemptItem, AttemptType
 from handyman_core.daily_figures import AttemptFact
+from handyman_core.lti_passback import PassbackParams
+from handyman_core.statistics_records import StatisticsRecord
 
 DAY = date(2026, 12, 2)
 DAY_START = datetime(2026, 12, 2, tzinfo=UTC)
@@ -43,3 +45,32 @@ def unique_moments(items: list[AttemptFact]) -> bool:
 
 
 day_facts = st.lists(facts(), max_size=60).filter(unique_moments)
+
+
+passbacks = st.none() | st.builds(
+    PassbackParams,
+    st.text(min_size=1, max_size=10).filter(lambda s: "\x00" not in s),
+    st.none() | st.just("block"),
+    st.none() | st.just("https://lms.example/grade"),
+    st.none() | st.just("learner"),
+)
+
+
+@st.composite
+def statistics_records(draw: st.DrawFn) -> StatisticsRecord:
+    passback = draw(passbacks)
+    attempt_type = draw(st.sampled_from(AttemptType))
+    return StatisticsRecord(
+        attempt_id=draw(st.integers(1, 2**40)),
+        handyman_user_id=draw(st.integers(1, 2**40)),
+        consumer_key=passback.oauth_consumer_key if passback else None,
+        result_sourcedid=passback.lis_result_sourcedid if passback else None,
+        outcome_service_url=passback.lis_outcome_service_url if passback else None,
+        lms_user_id=passback.lms_user_id if passback else None,
+        attempt_type=attempt_type.value,
+        is_correct=None if attempt_type is AttemptType.RUN else draw(st.booleans()),
+        created_at=draw(instants),
+        item_kind=draw(st.sampled_from(AttemptItem)).value,
+        item_id=draw(st.none() | st.just("python_chapter_0010_task_0010")),
+        course_id=draw(st.none() | st.just("python")),
+    )

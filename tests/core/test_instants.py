@@ -64,6 +64,34 @@ def test_a_written_instant_reads_back_as_the_same_instant(moment: datetime) -> N
     assert parse_instant(format_seed_instant(moment), "t") == moment
 
 
+written_shapes = st.builds(
+    "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:06d}Z".format,
+    st.integers(0, 9999),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61),
+    st.integers(0, 999_999),
+)
+
+
+@given(instants.map(format_instant) | written_shapes)
+def test_the_written_form_reads_as_any_other_spelling_does(text: str) -> None:
+    """Read in one call, the form the API writes means what the general reading makes of it
+    (which the surrounding space sends through)."""
+    try:
+        expected: object = parse_instant(f" {text}", "t")
+    except InvalidInput as refused:
+        expected = refused.fields
+    try:
+        read: object = parse_instant(text, "t")
+    except InvalidInput as refused:
+        read = refused.fields
+
+    assert read == expected
+
+
 @given(instants, st.integers(-14 * 60, 14 * 60))
 def test_offsets_name_the_same_instant_as_utc(moment: datetime, minutes: int) -> None:
     local = moment.astimezone(timezone(timedelta(minutes=minutes)))
@@ -76,6 +104,15 @@ def test_written_instants_sort_as_text_the_way_they_sort_as_time(
     first: datetime, second: datetime
 ) -> None:
     assert (format_instant(first) < format_instant(second)) == (first < second)
+
+
+@given(instants, st.integers(-14 * 60, 14 * 60))
+def test_an_instant_is_written_as_rfc_3339_utc_with_six_fraction_digits(
+    moment: datetime, minutes: int
+) -> None:
+    local = moment.astimezone(timezone(timedelta(minutes=minutes)))
+
+    assert format_instant(local) == moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def test_an_instant_is_written_in_utc_with_z() -> None:

@@ -276,11 +276,14 @@ class InMemoryStore:
             StatisticsRecord(
                 attempt_id=len(self.statistics) + 1,
                 handyman_user_id=user_id,
-                passback=passback,
-                attempt_type=attempt_type,
+                consumer_key=passback.oauth_consumer_key if passback else None,
+                result_sourcedid=passback.lis_result_sourcedid if passback else None,
+                outcome_service_url=passback.lis_outcome_service_url if passback else None,
+                lms_user_id=passback.lms_user_id if passback else None,
+                attempt_type=attempt_type.value,
                 is_correct=is_correct(attempt_type, result.verdict),
                 created_at=now.astimezone(UTC),
-                item_kind=item,
+                item_kind=item.value,
                 item_id=item_id,
                 course_id=course_id,
             )
@@ -384,7 +387,7 @@ class InMemoryStore:
                 (cur if user == old else user, item, result) for user, item, result in self.attempts
             ]
             self.statistics = [
-                evolve(record, handyman_user_id=cur) if record.handyman_user_id == old else record
+                record._replace(handyman_user_id=cur) if record.handyman_user_id == old else record
                 for record in self.statistics
             ]
             self.segment_book.transfer(old, cur, now=now, keep_source=False)
@@ -415,13 +418,7 @@ class InMemoryStore:
                     for record in self.statistics
                     if record.created_at in window
                     and (after is None or record.position > after)
-                    and (
-                        not consumer_keys
-                        or (
-                            record.passback is not None
-                            and record.passback.oauth_consumer_key in consumer_keys
-                        )
-                    )
+                    and (not consumer_keys or record.consumer_key in consumer_keys)
                 ),
                 key=lambda record: record.position,
             )

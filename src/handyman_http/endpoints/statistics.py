@@ -18,7 +18,7 @@ from handyman_core.instants import parse_day
 from handyman_core.statistics_query import StatisticsQuery, parse_statistics_query
 from handyman_http.endpoints.base import Endpoint
 from handyman_http.request_check import RequestCheck
-from handyman_http.statistics_rendering import daily_json, json_array, next_link
+from handyman_http.statistics_rendering import daily_json, json_array, json_document, next_link
 from handyman_service import statistics
 
 STATISTICS_PATH = "/api/statistics"
@@ -36,11 +36,15 @@ class Statistics(Endpoint):
         )
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        answer = statistics.list_statistics(self.context, self.parse(req))
+        query = self.parse(req)
+        answer = statistics.list_statistics(self.context, query)
         resp.content_type = falcon.MEDIA_JSON
         if answer.next_after is not None:
             resp.set_header("Link", next_link(req.path, single_values(req), answer.next_after))
-        resp.stream = json_array(answer.records)
+        if query.limit is None:
+            resp.stream = json_array(answer.records)
+        else:
+            resp.data = json_document(answer.records)
 
 
 class DailyStats(Endpoint):
