@@ -25,7 +25,7 @@ from attrs import frozen
 from handyman_core.attempt_types import AttemptType
 from handyman_core.errors import InvalidInput
 from handyman_core.instants import parse_instant
-from handyman_core.unicode_text import is_storable
+from handyman_core.unicode_text import is_storable_text
 
 MAX_USER_ID_LENGTH = 255
 MAX_ID_LENGTH = 128
@@ -58,7 +58,7 @@ class AnalyticsRow:
 
 def validate_record(record: object) -> AnalyticsRow:
     """The row to load, or BadRecord saying what is wrong (the first problem found)."""
-    if not isinstance(record, Mapping):
+    if type(record) is not dict and not isinstance(record, Mapping):
         raise BadRecord("the record is not a JSON object")
     user_id = _user_id(record)
     passback = _passback(record.get("passback_params"))
@@ -88,6 +88,8 @@ def _user_id(record: Mapping[str, Any]) -> str:
 
 
 def _passback(value: object) -> Mapping[str, Any]:
+    if type(value) is dict:
+        return value
     if value is None:
         return {}
     if isinstance(value, str):
@@ -153,7 +155,7 @@ def _text(source: Mapping[str, Any], name: str, limit: int) -> str | None:
 def _checked(value: str, name: str, limit: int) -> str:
     if len(value) > limit:
         raise BadRecord(f"{name} is longer than {limit} characters")
-    if "\x00" in value or not is_storable(value):
+    if "\x00" in value or not is_storable_text(value):
         raise BadRecord(f"{name} holds NUL characters or lone surrogates")
     return value
 

@@ -19,6 +19,18 @@ def is_storable(value: object) -> bool:
     return True
 
 
+def is_storable_text(value: str) -> bool:
+    """`is_storable` for one string, at a fraction of the cost: ASCII is known at once, and
+    other text encodes unless it holds a lone surrogate."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def printable_name(key: str) -> str:
     """A field name safe to echo back in an error report, whatever the client sent."""
     return key.encode("utf-8", "replace").decode("utf-8")

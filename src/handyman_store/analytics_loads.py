@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, func, select
 
 from handyman_core.analytics_records import AnalyticsRow
 from handyman_core.attempt_types import AttemptType
 from handyman_core.daily_figures import AttemptFact
 from handyman_store.attempt_log import as_utc
+from handyman_store.driver_sql import driver_of
 from handyman_store.schema import analytics_attempts
 from handyman_store.upsert import conflict_insert, primary_key
 
@@ -40,20 +43,76 @@ def load_rows(engine: Engine, rows: Sequence[AnalyticsRow], *, now: datetime) ->
 
 def upsert_rows(connection: Connection, rows: Sequence[AnalyticsRow], *, now: datetime) -> int:
     """Insert or update `rows` in the caller's transaction; returns how many keys were written.
-    One statement executed for many rows: SQLAlchemy batches them into multi-row INSERTs
-    ("insertmanyvalues") from one cached compilation, so a page is a few round trips."""
-    latest = [
-        _values(row, now.astimezone(UTC)) for row in {r.natural_key: r for r in rows}.values()
-    ]
+    On PostgreSQL the rows are COPYed into a temporary table and upserted from it in one
+    statement: a page is two round trips and one pass of PostgreSQL's own, where row-by-row
+    execution cost several times the time. SQLite, in process, executes one cached statement
+    per row."""
+    latest = list({row.natural_key: row for row in rows}.values())
     if not latest:
         return 0
+    loaded_at = now.astimezone(UTC)
+    if connection.dialect.name == "postgresql":
+        _copy_and_upsert(driver_of(connection).dbapi, latest, loaded_at)
+        return len(latest)
     statement = conflict_insert(connection, analytics_attempts)
     statement = statement.on_conflict_do_update(
         index_elements=primary_key(analytics_attempts),
         set_={name: statement.excluded[name] for name in _UPDATED},
     )
-    connection.execute(statement, latest)
+    connection.execute(statement, [_values(row, loaded_at) for row in latest])
     return len(latest)
+
+
+_COPIED = (
+    "oauth_consumer_key",
+    "user_id",
+    "created_at",
+    "lis_result_sourcedid",
+    "lis_outcome_service_url",
+    "is_correct",
+    "attempt_type",
+    "task_id",
+    "course_id",
+    "source_attempt_id",
+)
+_STAGE = (
+    "CREATE TEMPORARY TABLE analytics_load ("
+    "oauth_consumer_key text, user_id text, created_at timestamptz, lis_result_sourcedid text, "
+    "lis_outcome_service_url text, is_correct smallint, attempt_type text, task_id text, "
+    "course_id text, source_attempt_id bigint) ON COMMIT DROP"
+)
+_COPY = f"COPY analytics_load ({', '.join(_COPIED)}) FROM STDIN"
+_UPSERT = (
+    f"INSERT INTO analytics_attempts ({', '.join(_COPIED)}, loaded_at) "
+    f"SELECT {', '.join(_COPIED)}, %(loaded_at)s FROM analytics_load "
+    f"ON CONFLICT ({', '.join(column.name for column in primary_key(analytics_attempts))}) "
+    f"DO UPDATE SET {', '.join(f'{name} = EXCLUDED.{name}' for name in _UPDATED)}"
+)
+
+
+def _copy_and_upsert(
+    dbapi: psycopg.Connection[Any], rows: Sequence[AnalyticsRow], loaded_at: datetime
+) -> None:
+    """The staging table lives until the commit: nothing outlasts the caller's transaction."""
+    with dbapi.cursor() as cursor:
+        cursor.execute(_STAGE)
+        with cursor.copy(_COPY) as copy:
+            for row in rows:
+                copy.write_row(
+                    (
+                        row.oauth_consumer_key,
+                        row.user_id,
+                        row.created_at,
+                        row.lis_result_sourcedid,
+                        row.lis_outcome_service_url,
+                        row.is_correct,
+                        row.attempt_type.value,
+                        row.task_id,
+                        row.course_id,
+                        row.source_attempt_id,
+                    )
+                )
+        cursor.execute(_UPSERT, {"loaded_at": loaded_at})
 
 
 def count_rows(connection: Connection) -> int:

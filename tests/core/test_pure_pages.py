@@ -17,7 +17,12 @@ from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId
 from handyman_core.progress import ItemProgress, UserProgress
 from handyman_core.status import Status
 from handyman_core.strict_json import STRICT_CONVERTER, structure_json
-from handyman_core.unicode_text import INVALID_UNICODE, check_storable_text, is_storable
+from handyman_core.unicode_text import (
+    INVALID_UNICODE,
+    check_storable_text,
+    is_storable,
+    is_storable_text,
+)
 
 COURSE = CourseId("demo")
 CHAPTERS = tuple(ChapterId(f"demo_chapter_{n:04d}") for n in (10, 20))
@@ -123,6 +128,14 @@ def test_storable_text_has_neither_nul_nor_lone_surrogates(text: str) -> None:
             check_storable_text(text, "field")
     else:
         assert check_storable_text(text, "field") == text
+
+
+@given(
+    text=st.text()
+    | st.lists(st.sampled_from(["a", "é", "\x00", "😀", "\ud800", "\udfff"])).map("".join)
+)
+def test_one_string_is_storable_text_exactly_when_it_is_a_storable_value(text: str) -> None:
+    assert is_storable_text(text) == is_storable(text)
 
 
 def test_a_lone_surrogate_is_named_as_invalid_unicode() -> None:
