@@ -10,9 +10,9 @@ key learns it at once instead of finding its statistics empty weeks later.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from attrs import frozen
 
@@ -26,6 +26,18 @@ CONSUMER_KEY = "oauth_consumer_key"
 SOURCEDID = "lis_result_sourcedid"
 OUTCOME_URL = "lis_outcome_service_url"
 LMS_USER_ID = "lms_user_id"
+TEXT_PATTERN = r"^[^\u0000]*$"
+"""No NUL (PostgreSQL text cannot hold it), as the OpenAPI document says it: a regular
+expression in the syntax JSON Schema (ECMA 262) and Python share."""
+_OUTCOME_URL = (
+    r"([Hh][Tt][Tt][Pp][Ss]?://[^\u0000-\u0020\u007f/?#]+([/?#][^\u0000-\u0020\u007f]*)?)?"
+)
+OUTCOME_URL_PATTERN = f"^{_OUTCOME_URL}$"
+"""An http:// or https:// URL (the scheme in any case): a host part, then perhaps a path, query
+or fragment; no spaces or control characters. The server applies exactly this expression, read
+as JSON Schema reads it (`$` is the end of the text, where Python's would also let a final
+newline through), so that a URL the document allows is one the server takes."""
+_OUTCOME_URL_RULE = re.compile(_OUTCOME_URL)
 _LIMITS = {
     CONSUMER_KEY: MAX_KEY_LENGTH,
     SOURCEDID: MAX_TEXT_LENGTH,
@@ -120,8 +132,4 @@ def _text_problem(value: Any, limit: int) -> str | None:
 
 
 def _is_http_url(value: str) -> bool:
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return _OUTCOME_URL_RULE.fullmatch(value) is not None

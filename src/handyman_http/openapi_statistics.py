@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from handyman_core.daily_report import REPORT_COLUMNS
-from handyman_core.lti_passback import MAX_KEY_LENGTH, MAX_TEXT_LENGTH
+from handyman_core.lti_passback import (
+    MAX_KEY_LENGTH,
+    MAX_TEXT_LENGTH,
+    OUTCOME_URL_PATTERN,
+    TEXT_PATTERN,
+)
 from handyman_core.statistics_query import MAX_KEY_LENGTH as MAX_CLIENT_KEY_LENGTH
 from handyman_core.statistics_query import MAX_LIMIT, MAX_NAME_LENGTH
 from handyman_http.endpoints.statistics import DAILY_PATH, STATISTICS_PATH
@@ -58,19 +63,35 @@ def _item(key: str, extra: dict[str, Schema] | None = None) -> Schema:
 SCHEMAS: dict[str, Schema] = {
     "PassbackParams": closed_object(
         {
-            "oauth_consumer_key": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
-            "lis_result_sourcedid": {"type": ["string", "null"], "maxLength": MAX_TEXT_LENGTH},
+            "oauth_consumer_key": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": MAX_KEY_LENGTH,
+                "pattern": TEXT_PATTERN,
+            },
+            "lis_result_sourcedid": {
+                "type": ["string", "null"],
+                "maxLength": MAX_TEXT_LENGTH,
+                "pattern": TEXT_PATTERN,
+            },
             "lis_outcome_service_url": {
                 "type": ["string", "null"],
                 "maxLength": MAX_TEXT_LENGTH,
-                "pattern": "^(https?://.+)?$",
+                "pattern": OUTCOME_URL_PATTERN,
+                "description": "An http:// or https:// URL: a host, then perhaps a path, query "
+                "or fragment; no spaces or control characters. Empty means none.",
             },
-            "lms_user_id": {"type": ["string", "null"], "maxLength": MAX_KEY_LENGTH},
+            "lms_user_id": {
+                "type": ["string", "null"],
+                "maxLength": MAX_KEY_LENGTH,
+                "pattern": TEXT_PATTERN,
+            },
         },
         required=("oauth_consumer_key",),
         description=(
-            "LTI 1.1 passback parameters, as an LMS sends them; stored with the attempt. Unknown "
-            "keys are refused (400 naming `passback_params.<key>`)."
+            "LTI 1.1 passback parameters, as an LMS sends them; stored with the attempt. Strings "
+            "without NUL characters (or lone surrogate escapes). Unknown keys are refused (400 "
+            "naming `passback_params.<key>`)."
         ),
     ),
     "StatisticsRecord": closed_object(

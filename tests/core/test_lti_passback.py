@@ -60,6 +60,10 @@ def test_a_non_object_is_refused_naming_passback_params() -> None:
         ("lis_result_sourcedid", ["x"]),
         ("lis_outcome_service_url", "ftp://lms.example/grade"),
         ("lis_outcome_service_url", "not a url"),
+        ("lis_outcome_service_url", "https:///grade"),
+        ("lis_outcome_service_url", "https://?grade"),
+        ("lis_outcome_service_url", "https://lms.example/grade handler"),
+        ("lis_outcome_service_url", "https://lms.example/\tgrade"),
         ("lms_user_id", 12),
         ("lms_user_id", "x" * 256),
         ("lis_result_sourcedid", "a\x00b"),
@@ -68,6 +72,21 @@ def test_a_non_object_is_refused_naming_passback_params() -> None:
 )
 def test_a_bad_value_is_named_by_its_key(key: str, value: object) -> None:
     assert set(_problems({**GOOD, key: value})) == {f"passback_params.{key}"}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "HTTPS://LMS.example/grade",
+        "http://[::1]:8080/grade?cell=17#top",
+        "https://пример.рф/оценка",
+        "https://lms.example",
+    ],
+)
+def test_an_outcome_url_needs_a_host_and_no_spaces(url: str) -> None:
+    params = parse_passback_params({**GOOD, "lis_outcome_service_url": url})
+
+    assert params is not None and params.lis_outcome_service_url == url
 
 
 def test_an_unknown_key_is_refused_rather_than_dropped() -> None:

@@ -27,7 +27,8 @@ from handyman_cli.composition import build_services
 from handyman_core.analytics_records import AnalyticsRow
 from handyman_core.attempt_types import AttemptType
 from handyman_core.client_keys import hash_client_key
-from handyman_core.errors import RunnerUnavailable
+from handyman_core.errors import InvalidInput, RunnerUnavailable
+from handyman_core.lti_passback import parse_passback_params
 from handyman_core.run_protocol import RunResult, Verdict
 from handyman_http.app import LEGACY_ROUTES, create_app
 from handyman_http.openapi import openapi_document
@@ -796,6 +797,38 @@ def test_a_request_the_service_refuses_for_its_shape_is_refused_by_the_document(
 ) -> None:
     location = ("paths", path, "post", "requestBody", "content", "application/json", "schema")
     assert schema_problems(schema_at(location), body) != []
+
+
+PASSBACK = DOCUMENT["components"]["schemas"]["PassbackParams"]["properties"]
+
+
+def _documented_text(name: str) -> st.SearchStrategy[str]:
+    """What a fuzzer following the document sends for one passback key: its pattern as JSON
+    Schema reads it (`^...$` spans the whole text), within its lengths."""
+    schema = PASSBACK[name]
+    pattern = schema["pattern"]
+    assert pattern.startswith("^") and pattern.endswith("$")
+    return st.from_regex(pattern[1:-1], fullmatch=True).filter(
+        lambda text: schema.get("minLength", 0) <= len(text) <= schema["maxLength"]
+    )
+
+
+@settings(suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(st.fixed_dictionaries({name: _documented_text(name) for name in PASSBACK}))
+def test_passback_params_the_document_allows_are_accepted(params: dict[str, str]) -> None:
+    assert parse_passback_params(params) is not None
+
+
+@given(st.sampled_from(sorted(PASSBACK)), st.text(max_size=5), st.text(max_size=5))
+def test_a_nul_in_any_passback_string_is_refused_by_the_document_and_the_service(
+    name: str, before: str, after: str
+) -> None:
+    params = {"oauth_consumer_key": "lms", name: f"https://lms.example/{before}\x00{after}"}
+
+    assert schema_problems(schema_at(("components", "schemas", "PassbackParams")), params) != []
+    with pytest.raises(InvalidInput) as refused:
+        parse_passback_params(params)
+    assert f"passback_params.{name}" in refused.value.fields
 
 
 # --- the document as a whole -----------------------------------------------------------------
