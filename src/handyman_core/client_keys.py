@@ -56,13 +56,17 @@ MAX_CLIENT_NAME_LENGTH = 64
 MAX_CONSUMER_KEY_LENGTH = 255
 
 
-def check_client_name(name: str) -> str:
+def is_client_name(name: str) -> bool:
     """Client names appear in URLs and logs: 1-64 ASCII letters, digits, `.`, `_` or `-`."""
-    if (
-        not 0 < len(name) <= MAX_CLIENT_NAME_LENGTH
-        or not name.isascii()
-        or not name.replace("-", "").replace("_", "").replace(".", "").isalnum()
-    ):
+    return (
+        0 < len(name) <= MAX_CLIENT_NAME_LENGTH
+        and name.isascii()
+        and name.replace("-", "").replace("_", "").replace(".", "").isalnum()
+    )
+
+
+def check_client_name(name: str) -> str:
+    if not is_client_name(name):
         raise InvalidInput.field(
             "client", f"must be 1 to {MAX_CLIENT_NAME_LENGTH} ASCII letters, digits, . _ or -"
         )

@@ -9,7 +9,7 @@ from datetime import date
 
 from attrs import frozen
 
-from handyman_core.client_keys import authorize
+from handyman_core.client_keys import authorize, is_client_name
 from handyman_core.daily_figures import StoredDay
 from handyman_core.local_days import days_from_to
 from handyman_core.statistics_cursor import CursorPosition
@@ -29,11 +29,14 @@ class StatisticsAnswer:
 
 
 def list_statistics(context: ServiceContext, query: StatisticsQuery) -> StatisticsAnswer:
-    """Unauthorized for an unknown client or a wrong key (alike). Without a limit the whole
+    """Unauthorized for an unknown client or a wrong key (alike; a name no client can have is
+    not looked up, since it may be one a database cannot even compare, such as one with NUL).
+    Without a limit the whole
     window streams, its query already run, so a database that is down fails here and not half
     way through an answer; with one, a page, fetched one record long to know whether more follow."""
     store = context.statistics
-    consumer_keys = authorize(store.statistics_client(query.client), query.client_key)
+    access = store.statistics_client(query.client) if is_client_name(query.client) else None
+    consumer_keys = authorize(access, query.client_key)
     if query.limit is None:
         records = store.statistics_records(consumer_keys, query.window, after=query.after)
         return StatisticsAnswer(_started(records), None)
@@ -56,8 +59,11 @@ class DailyQuery:
 
 
 def daily_stats(context: ServiceContext, query: DailyQuery) -> list[StoredDay]:
-    """InvalidInput naming `to` for a backwards span or one over `MAX_DAILY_DAYS`."""
+    """InvalidInput naming `to` for a backwards span or one over `MAX_DAILY_DAYS`. No client has
+    a NUL in its consumer key (passback params refuse it; PostgreSQL text cannot hold it)."""
     days_from_to(query.first, query.last, max_days=MAX_DAILY_DAYS)
+    if query.client is not None and "\x00" in query.client:
+        return []
     return context.statistics.stored_days(query.first, query.last, query.client)
 
 

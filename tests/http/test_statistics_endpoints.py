@@ -102,7 +102,13 @@ def test_a_client_with_consumer_keys_sees_only_its_lms(stats_api: Api) -> None:
 
 @pytest.mark.parametrize(
     ("client", "key"),
-    [("operator", "hmk_wrong"), ("nobody", OPERATOR_KEY), ("university", OPERATOR_KEY)],
+    [
+        ("operator", "hmk_wrong"),
+        ("nobody", OPERATOR_KEY),
+        ("university", OPERATOR_KEY),
+        ("operator\x00", OPERATOR_KEY),
+        ("opérateur", OPERATOR_KEY),
+    ],
 )
 def test_a_wrong_key_or_an_unknown_client_is_the_same_401(
     stats_api: Api, client: str, key: str
@@ -279,6 +285,16 @@ def test_daily_figures_can_be_limited_to_one_client(api: Api) -> None:
     )
 
     assert [day["client"] for day in result.json["days"]] == ["uni"]
+
+
+def test_no_client_has_a_nul_in_its_key(api: Api) -> None:
+    _computed_day(api)
+
+    result = get(
+        api, "/api/v1/stats/daily", **{"from": "2026-12-01", "to": "2026-12-01", "client": "u\x00"}
+    )
+
+    assert (result.status_code, result.json["days"]) == (200, [])
 
 
 def test_daily_figures_are_served_as_csv_when_asked(api: Api) -> None:
