@@ -1,23 +1,14 @@
 """A user's segments now, in one statement (one round trip): the user's explicit rows in live
 segments, and the live rollouts with their percentage history; then the core decides membership
-at the instant asked about."""
+at the instant asked about.
+
+The statement is SQL written once and run on the driver (`driver_sql`): the read sits on the
+catalogue path of a gated course and answers `GET /api/v1/users/{id}/segments`, so building a
+SQLAlchemy construct per call would cost more than PostgreSQL spends answering it."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import (
-    BigInteger,
-    Connection,
-    DateTime,
-    Integer,
-    String,
-    and_,
-    null,
-    select,
-    union_all,
-)
+from datetime import UTC, datetime
 
 from handyman_core.segment_buckets import PercentageChange
 from handyman_core.segment_membership import (
@@ -26,57 +17,63 @@ from handyman_core.segment_membership import (
     SegmentRollout,
     active_segments,
 )
-from handyman_core.segments import Percentage, Segment
-from handyman_store.schema import segment_events, segment_memberships, segments
-from handyman_store.segment_rows import from_database, segment_of, state_of
+from handyman_core.segments import Percentage, Segment, SegmentName
+from handyman_store.driver_sql import Driver, Row, Sql
+from handyman_store.segment_rows import from_database, state_of
+
+_SEGMENT_COLUMNS = "s.segment_id, s.name, s.description, s.percentage, s.salt, s.created_at"
+
+USER_SEGMENTS = Sql.of(
+    f"""
+    SELECT {_SEGMENT_COLUMNS}, m.state, m.since, m.expires_at,
+           NULL AS changed_at, NULL AS changed_to, NULL AS event_id
+    FROM segments AS s JOIN segment_memberships AS m ON m.segment_id = s.segment_id
+    WHERE m.user_id = :user_id AND s.deleted_at IS NULL
+    UNION ALL
+    SELECT {_SEGMENT_COLUMNS}, NULL, NULL, NULL, e.at, e.percentage, e.event_id
+    FROM segments AS s
+    LEFT OUTER JOIN segment_events AS e ON e.segment_id = s.segment_id AND e.user_id IS NULL
+    WHERE s.deleted_at IS NULL AND s.percentage > 0
+    ORDER BY 1, 12
+    """
+)
+"""Columns: the segment (0-5), the user's explicit state (6-8), a percentage change (9-11)."""
 
 
-def user_segments(connection: Connection, user_id: int, now: datetime) -> list[ActiveSegment]:
+def user_segments(driver: Driver, user_id: int, now: datetime) -> list[ActiveSegment]:
     rollouts: dict[int, tuple[Segment, list[PercentageChange]]] = {}
     states: dict[int, ExplicitState] = {}
-    for row in connection.execute(_query(user_id)):
-        segment, changes = rollouts.setdefault(row.segment_id, (segment_of(row), []))
-        if row.state is not None:
-            states[segment.segment_id] = state_of(row.state, row.since, row.expires_at)
-        elif row.changed_at is not None:
-            changes.append(
-                PercentageChange(from_database(row.changed_at), Percentage(row.changed_to))
-            )
+    for row in driver.rows(USER_SEGMENTS, {"user_id": user_id}):
+        segment_id = int(row[0])
+        entry = rollouts.get(segment_id)
+        if entry is None:
+            entry = rollouts[segment_id] = (_segment(row), [])
+        if row[6] is not None:
+            states[segment_id] = state_of(row[6], _instant(row[7]), _maybe_instant(row[8]))
+        elif row[9] is not None:
+            entry[1].append(PercentageChange(_instant(row[9]), Percentage(int(row[10]))))
     candidates = [SegmentRollout(segment, changes) for segment, changes in rollouts.values()]
     return active_segments(user_id, candidates, states, now)
 
 
-def _query(user_id: int) -> Any:
-    memberships, events = segment_memberships.c, segment_events.c
-    live = segments.c.deleted_at.is_(None)
-    explicit = (
-        select(
-            segments,
-            memberships.state,
-            memberships.since,
-            memberships.expires_at,
-            null().cast(DateTime(timezone=True)).label("changed_at"),
-            null().cast(Integer).label("changed_to"),
-            null().cast(BigInteger).label("event_id"),
-        )
-        .join(segment_memberships, memberships.segment_id == segments.c.segment_id)
-        .where(memberships.user_id == user_id, live)
+def _segment(row: Row) -> Segment:
+    return Segment(
+        segment_id=int(row[0]),
+        name=SegmentName(str(row[1])),
+        description=str(row[2]),
+        percentage=Percentage(int(row[3])),
+        salt=str(row[4]),
+        created_at=_instant(row[5]),
+        deleted_at=None,
     )
-    rollouts = (
-        select(
-            segments,
-            null().cast(String).label("state"),
-            null().cast(DateTime(timezone=True)).label("since"),
-            null().cast(DateTime(timezone=True)).label("expires_at"),
-            events.at.label("changed_at"),
-            events.percentage.label("changed_to"),
-            events.event_id.label("event_id"),
-        )
-        .outerjoin(
-            segment_events,
-            and_(events.segment_id == segments.c.segment_id, events.user_id.is_(None)),
-        )
-        .where(live, segments.c.percentage > 0)
-    )
-    both = union_all(explicit, rollouts).subquery("candidates")
-    return select(both).order_by(both.c.segment_id, both.c.event_id)
+
+
+def _instant(value: object) -> datetime:
+    """psycopg hands back aware datetimes; sqlite3 the text SQLAlchemy's `DateTime` stored."""
+    if isinstance(value, datetime):
+        return from_database(value)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+
+def _maybe_instant(value: object) -> datetime | None:
+    return None if value is None else _instant(value)

@@ -332,8 +332,7 @@ class Store:
             return segment_admin.segment_summaries(connection, now, name)
 
     def user_segments(self, user_id: int, now: datetime) -> list[ActiveSegment]:
-        with read_connection(self.engine) as connection:
-            return segment_reads.user_segments(connection, user_id, now)
+        return read(self.engine, lambda driver: segment_reads.user_segments(driver, user_id, now))
 
     def change_memberships(
         self, user_id: int, draft: ChangeDraft, *, now: datetime
