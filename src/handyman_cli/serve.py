@@ -55,6 +55,14 @@ BUFFERING_WORKER = "handyman_http.buffering_worker.BufferingThreadWorker"
 so slow or silent clients cannot occupy them (see ARCHITECTURE.md, "Slow clients")."""
 
 
+IDLE_KEEPALIVE_SECONDS = 15
+"""How long an idle keep-alive connection is held open: longer than any Retry-After the service
+hands out (5 s), so a client that waits as told and then sends on the same connection does not
+race the server closing it. A POST cannot be resent by the client, so that race cost a
+connection reset per refused run in a run flood (`nox -s bench-runner`). The buffering worker
+holds an idle connection in its epoll set, so holding it longer costs a descriptor, no thread."""
+
+
 def gunicorn_options(
     args: argparse.Namespace,
     *,
@@ -71,7 +79,7 @@ def gunicorn_options(
         "threads": args.threads,
         "timeout": 120,
         "graceful_timeout": graceful_timeout,
-        "keepalive": 5,
+        "keepalive": IDLE_KEEPALIVE_SECONDS,
         "accesslog": "-" if args.access_log else None,
         "errorlog": "-",
         "proc_name": proc_name,
