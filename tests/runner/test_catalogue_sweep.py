@@ -93,6 +93,14 @@ STARTING_CODE_PASSES = {
 """Tasks whose wrapper cannot tell their starting code from the answer; their wrong answer is
 one that defines nothing."""
 
+EXTRA_WORDS_PASS = {
+    "python_chapter_0230_task_0010": "the wrapper looks for `false` anywhere in the text",
+    "python_chapter_0250_task_0020": "the wrapper looks for `[0,2]` anywhere in the text",
+    "python_chapter_0250_task_0060": "the wrapper looks for `['e','t']` anywhere in the text",
+}
+""""What does this print?" tasks whose wrapper accepts any text containing the answer, so the
+answer with a word too many passes; their wrong answer is one that says nothing."""
+
 CORRECTED_ANSWERS = {
     "python_chapter_0140_task_0060": lambda answer: answer + "print(common_letters)\n",
     "python_chapter_0170_task_0020": lambda answer: answer + "\n\nt = Tail()\nt.f()\n",
@@ -166,7 +174,7 @@ def run(runner: LocalSandboxRunner, catalogue: Catalogue, answer: CatalogueAnswe
             return error.message
 
     wrong = answer.wrong_answer
-    if answer.task_id in STARTING_CODE_PASSES:
+    if answer.task_id in STARTING_CODE_PASSES or answer.task_id in EXTRA_WORDS_PASS:
         wrong = answer.empty_answer
     return Outcome(answer, one(answer.answer), one(wrong))
 
