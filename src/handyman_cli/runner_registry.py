@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
+from handyman_cli.run_admission import runs_per_worker
 from handyman_cli.runner_kinds import (
     RUNNER_TOKEN_VARIABLE,
     RUNNER_VARIABLE,
@@ -42,11 +43,16 @@ class RunnerKind:
 
 
 def remote_runner(environ: Environment) -> RemoteRunner:
-    """Raises ValueError naming the problem when the URLs are missing or malformed."""
-    from handyman_runner.remote import RemoteRunner  # noqa: PLC0415
+    """Raises ValueError naming the problem when the URLs are missing or malformed. The client
+    keeps a connection alive per run the worker admits at once (`runs_per_worker`)."""
+    from handyman_runner.remote import DEFAULT_POOL_SIZE, RemoteRunner  # noqa: PLC0415
 
     urls = environ.get(WATCHMAN_URLS_VARIABLE, "").split()
-    return RemoteRunner(urls, token=environ.get(RUNNER_TOKEN_VARIABLE) or None)
+    return RemoteRunner(
+        urls,
+        token=environ.get(RUNNER_TOKEN_VARIABLE) or None,
+        pool_size=max(DEFAULT_POOL_SIZE, runs_per_worker(environ)),
+    )
 
 
 def _check_remote(environ: Environment) -> None:

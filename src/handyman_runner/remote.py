@@ -9,6 +9,12 @@ One `RemoteRunner` serves every thread of a gthread worker. `requests.Session` i
 as thread-safe; the state threads share here is urllib3's connection pool, which is, and a
 cookie jar whose policy refuses every cookie, so it never changes. Headers and timeouts are
 passed per request, never set on the session.
+
+Connections are kept alive between runs: a reply is read to its end, which hands its connection
+back to the pool, and the pool keeps up to `pool_size` per runner host (the registry sizes it to
+the runs a worker admits at once, so a connection is never dropped for want of room). A
+connection the runner closed while it sat idle is found closed when it is taken from the pool
+and replaced before anything is sent, so a run is never lost to it.
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ DEFAULT_CONNECT_TIMEOUT = 3.0
 DEFAULT_TOTAL_TIMEOUT = 60.0
 DEFAULT_REPLY_LIMIT = 8 * 1024 * 1024
 DEFAULT_POOL_SIZE = 16
-"""Connections kept per runner host; match the threads of a worker to avoid reconnecting."""
+"""Connections kept per runner host, at least; as many as a worker's runs in flight, so that
+runs going at once never reconnect."""
 
 _READ_CHUNK = 64 * 1024
 _BUSY_STATUSES = frozenset({429, 503})
@@ -97,11 +104,17 @@ class RemoteRunner:
         self._reply_limit = reply_limit
         self._turn = itertools.count()
         self._turn_lock = threading.Lock()
+        self._pool_size = pool_size
         self._session = _pooled_session(len(self._urls), pool_size)
 
     @property
     def urls(self) -> tuple[str, ...]:
         return self._urls
+
+    @property
+    def pool_size(self) -> int:
+        """Connections kept alive per runner host."""
+        return self._pool_size
 
     def run(self, request: RunRequest) -> RunResult:
         call = watchman_call(request)

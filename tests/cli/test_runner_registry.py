@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from handyman_cli.run_admission import RUNS_PER_WORKER_VARIABLE
 from handyman_cli.runner_registry import (
     DEFAULT_RUNNER,
     RUNNER_VARIABLE,
@@ -42,6 +43,21 @@ def test_remote_builds_the_client_for_the_configured_hosts() -> None:
     check_runner_settings(environ)
     runner = runner_from_environment(environ)
     assert isinstance(runner, RemoteRunner)
+    runner.close()
+
+
+@pytest.mark.parametrize(("runs_per_worker", "pool_size"), [("4", 16), ("40", 40)])
+def test_the_remote_client_keeps_a_connection_for_every_run_a_worker_admits(
+    runs_per_worker: str, pool_size: int
+) -> None:
+    environ = {
+        RUNNER_VARIABLE: "remote",
+        WATCHMAN_URLS_VARIABLE: "http://127.0.0.1:9",
+        RUNS_PER_WORKER_VARIABLE: runs_per_worker,
+    }
+    runner = runner_from_environment(environ)
+    assert isinstance(runner, RemoteRunner)
+    assert runner.pool_size == pool_size
     runner.close()
 
 

@@ -244,6 +244,35 @@ def test_connections_are_reused_between_runs(scripted: ScriptedRunner) -> None:
     assert len({received.client_port for received in scripted.received}) == 1
 
 
+def test_runs_going_at_once_each_keep_their_connection(scripted: ScriptedRunner) -> None:
+    runner = RemoteRunner([scripted.url], pool_size=4)
+
+    def run_three() -> None:
+        for _ in range(3):
+            runner.run(TASK)
+
+    threads = [threading.Thread(target=run_three) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(scripted.received) == 12
+    assert len({received.client_port for received in scripted.received}) <= 4
+
+
+def test_a_connection_the_runner_closed_while_idle_is_replaced_without_failing_a_run(
+    scripted: ScriptedRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_Handler, "timeout", 0.1)
+    runner = RemoteRunner([scripted.url])
+    runner.run(TASK)
+    time.sleep(0.4)
+
+    assert runner.run(TASK).verdict is Verdict.PASSED
+    assert len({received.client_port for received in scripted.received}) == 2
+
+
 # --- no verdict ---------------------------------------------------------------------------
 
 
