@@ -25,6 +25,7 @@ from handyman_core.run_lifecycle import (
     NewRun,
     OutputWrite,
     PulseAnswer,
+    RunAllowance,
     RunEnding,
     RunFilter,
     RunPage,
@@ -176,7 +177,15 @@ class RunLog(Protocol):
     is conditional on `run_lifecycle.ALLOWED_MOVES`: of two racing writers, one wins and the other
     changes nothing (its call answers False)."""
 
-    def create_run(self, run: NewRun, *, now: datetime) -> None: ...
+    def create_run(
+        self, run: NewRun, *, now: datetime, allowance: RunAllowance | None = None
+    ) -> bool:
+        """Records the run as `run.status` (running: started at `now`), in one write. With an
+        `allowance`, a run with an owner is recorded only if its owner's runs that count
+        against it are fewer than `allowance.runs` when the write happens: the check and the
+        write are one step per owner, so two starts racing cannot both take the last place.
+        False, recording nothing, when the owner has no place left."""
+        ...
 
     def mark_running(self, run_id: str, *, now: datetime) -> bool:
         """False when the run is no longer queued (stopped while it waited)."""

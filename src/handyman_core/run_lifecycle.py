@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from attrs import evolve, frozen
+from attrs import evolve, field, frozen
 
 from handyman_core.errors import InvalidInput
 from handyman_core.run_protocol import Language, RunKind, RunResult, Verdict
@@ -135,9 +136,16 @@ def stopped_before_start(reason: str) -> RunEnding:
     return RunEnding(RunStatus.STOPPED, detail=reason)
 
 
+def _active_status(_: object, __: object, status: RunStatus) -> None:
+    if status not in ACTIVE_STATUSES:
+        raise ValueError(f"a new run is queued or running, not {status.value}")
+
+
 @frozen
 class NewRun:
-    """A run as first recorded: queued, owned by the worker `host_id` that will run it."""
+    """A run as first recorded, owned by the worker `host_id` that will run it: `queued` while
+    it waits for the runner to take it, or `running` from the start when the runner took it at
+    once (so that starting it costs no second write)."""
 
     run_id: str
     owner: int | None
@@ -145,6 +153,29 @@ class NewRun:
     kind: RunKind
     item_id: str | None
     host_id: str
+    status: RunStatus = field(default=RunStatus.QUEUED, validator=_active_status)
+
+
+@frozen
+class RunAllowance:
+    """How many runs one owner may have going: at most `runs` active runs, counting only those
+    heard of since `heard_since` (a run whose worker went silent is about to be failed as
+    orphaned, and must not hold its owner's place meanwhile)."""
+
+    runs: int
+    heard_since: datetime
+
+    def counts(self, record: RunRecord) -> bool:
+        """Whether `record` takes one of its owner's places."""
+        return record.status in ACTIVE_STATUSES and record.heartbeat_at >= self.heard_since
+
+    def admits(self, records: Iterable[RunRecord], owner: int | None) -> bool:
+        """Whether a new run of `owner` may be recorded beside `records` (every run on record);
+        a run of nobody always may."""
+        if owner is None:
+            return True
+        going = sum(1 for record in records if record.owner == owner and self.counts(record))
+        return going < self.runs
 
 
 @frozen

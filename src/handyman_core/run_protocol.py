@@ -2,7 +2,8 @@
 
 `Runner` is the port; the local bubblewrap sandbox and the remote watchman client implement it.
 A runner that can hand back a run while it goes on (the local sandbox) is also a
-`StartableRunner`, and its runs are `RunControl`s: read while running, stopped on request.
+`StartableRunner`: it first takes a place for the run (`RunPlace`, a sandbox slot), then starts
+it, and its runs are `RunControl`s: read while running, stopped on request.
 """
 
 from __future__ import annotations
@@ -196,12 +197,33 @@ class RunControl(Protocol):
         ...
 
 
+class RunPlace(Protocol):
+    """A place taken for one run (the sandbox's host slot): the run is started in it at most
+    once, or the place is given back without running anything."""
+
+    def start(self) -> RunControl:
+        """Starts the run and returns at once; raises RunnerUnavailable when it cannot."""
+        ...
+
+    def release(self) -> None:
+        """Gives the place back unused; does nothing once the run has started."""
+        ...
+
+
 @runtime_checkable
 class StartableRunner(Protocol):
-    """Starts a run and returns at once; raises what the runner refuses with (busy, unavailable
-    language, invalid request)."""
+    """A runner whose runs may have to wait for a place, and can be followed and stopped.
 
-    def start(self, request: RunRequest) -> RunControl: ...
+    Taking the place comes apart from starting the run so that a caller can record the run in
+    between: a run that gets its place at once is recorded running in the one write that admits
+    it, and only a run that really waits is recorded queued first (`RunTracker`)."""
+
+    def reserve(self, request: RunRequest, *, wait: bool) -> RunPlace | None:
+        """Checks the request and takes a place for it. With `wait` False only a place free now
+        is taken: None when the run would have to wait. With `wait` True it waits as long as the
+        runner lets a run wait, then raises RunnerUnavailable (busy, with `retry_after`).
+        Raises what the runner refuses a request with (invalid, language unavailable)."""
+        ...
 
 
 @frozen

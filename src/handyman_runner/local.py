@@ -104,6 +104,7 @@ __all__ = [
     "LocalSandboxRunner",
     "RunHandle",
     "SandboxConfig",
+    "SandboxPlace",
     "SandboxUnavailable",
 ]
 
@@ -123,6 +124,37 @@ class _Run:
     output: RunOutput
     stop: StopSignal
     slot: HeldSlot
+
+
+class SandboxPlace:
+    """A host slot held for one planned run: started at most once, or released unused."""
+
+    def __init__(
+        self, runner: LocalSandboxRunner, plan: RunPlan, limits: RunLimits, slot: HeldSlot
+    ) -> None:
+        self._runner = runner
+        self._plan = plan
+        self._limits = limits
+        self._slot = slot
+        self._lock = threading.Lock()
+        self._used = False
+
+    def start(self) -> RunHandle:
+        self._take()
+        return self._runner._launch(self._plan, self._limits, self._slot)
+
+    def release(self) -> None:
+        with self._lock:
+            if self._used:
+                return
+            self._used = True
+        self._slot.release()
+
+    def _take(self) -> None:
+        with self._lock:
+            if self._used:
+                raise RunnerUnavailable("this sandbox slot was already used or given back")
+            self._used = True
 
 
 class RunHandle:
@@ -251,14 +283,33 @@ class LocalSandboxRunner:
     def start(self, request: RunRequest) -> RunHandle:
         """Checks the request, takes a slot (waiting at most `queue_timeout`) and starts the run.
         Raises InvalidInput, LanguageUnavailable, or RunnerUnavailable when the host is busy."""
+        place = self.reserve(request, wait=True)
+        assert place is not None
+        return place.start()
+
+    def reserve(self, request: RunRequest, *, wait: bool) -> SandboxPlace | None:
+        """Checks the request and takes a host slot for it (`StartableRunner`). With `wait` False
+        only what is ready now: None when the run would wait, for a slot or for its language's
+        required artefacts; with `wait` True each is waited for at most `queue_timeout`, as
+        `start` does. Raises InvalidInput, LanguageUnavailable, or RunnerUnavailable."""
+        toolchain = self._languages.toolchain(request.language)
+        if not wait and not self._artefacts.ready(toolchain.language):
+            return None
         plan = self.plan(request)
         limits = effective_limits(request.limits, self.config)
-        slot = self._slots.acquire(self.config.queue_timeout)
+        slot = self._slots.acquire(self.config.queue_timeout if wait else 0.0)
         if slot is None:
+            if not wait:
+                return None
             raise RunnerUnavailable(
                 f"all {self._slots.count} sandboxes of this host are busy",
                 retry_after=self.config.retry_after_seconds,
             )
+        return SandboxPlace(self, plan, limits, slot)
+
+    def _launch(self, plan: RunPlan, limits: RunLimits, slot: HeldSlot) -> RunHandle:
+        """Starts a reserved run on a supervising thread of its own; frees its slot if it
+        cannot."""
         output = RunOutput(limits.output_bytes)
         stop = StopSignal()
         handle = RunHandle(output, stop)

@@ -1,20 +1,23 @@
 """A run in progress, whatever runner executes it.
 
-The local sandbox starts a run and hands back a handle that can be read and stopped while it
-runs (`LocalSandboxRunner.start`: a `StartableRunner`). A runner that can only `run` to the end
-(the remote client, test doubles) is run on a thread of its own behind the same interface;
-stopping such a run abandons it: the remote host goes on to its own time limit, and its answer is
-ignored.
+The local sandbox takes a place for a run (a host slot) and then starts it, handing back a handle
+that can be read and stopped while it runs (`LocalSandboxRunner.reserve`: a `StartableRunner`).
+A runner that can only `run` to the end (the remote client, test doubles) needs no place: its
+run starts at once on a thread of its own behind the same interface; stopping such a run
+abandons it: the remote host goes on to its own time limit, and its answer is ignored.
 """
 
 from __future__ import annotations
 
 import threading
 
+from attrs import frozen
+
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import (
     RunControl,
     Runner,
+    RunPlace,
     RunRequest,
     RunResult,
     StartableRunner,
@@ -22,12 +25,26 @@ from handyman_core.run_protocol import (
 )
 
 
-def start_run(runner: Runner, request: RunRequest) -> RunControl:
-    """Starts the run and returns at once; raises what the runner's start raises (busy,
-    unavailable language, invalid request)."""
+def reserve_run(runner: Runner, request: RunRequest, *, wait: bool) -> RunPlace | None:
+    """A place to start the run in (see `StartableRunner.reserve`); None when `wait` is False
+    and the run would have to wait. Raises what the runner refuses the request with."""
     if isinstance(runner, StartableRunner):
-        return runner.start(request)
-    return AbandonableRun.begin(runner, request)
+        return runner.reserve(request, wait=wait)
+    return _OwnThread(runner, request)
+
+
+@frozen
+class _OwnThread:
+    """The place of a run that only needs a thread: always free."""
+
+    runner: Runner
+    request: RunRequest
+
+    def start(self) -> RunControl:
+        return AbandonableRun.begin(self.runner, self.request)
+
+    def release(self) -> None:
+        pass
 
 
 class AbandonableRun:

@@ -1,12 +1,12 @@
 """`RunTracker`: every execution goes through it, so every execution is a run on record.
 
 One tracker per worker process. The state of a run lives in the run log (the `RunLog` port: the
-database), never only
-in a worker's memory, so any worker of any host can show a run or ask for it to be stopped. The
-worker that executes a run supervises it with one "pulse" thread for all its runs: every
-`pulse_seconds` (0.5 s by default) it writes each run's output so far and a heartbeat, reads
-back whether a stop was asked for (through any worker), and stops those runs. So a stop takes
-effect within about one pulse, and the output a client reads is at most one pulse old.
+database), never only in a worker's memory, so any worker of any host can show a run or ask for
+it to be stopped. The worker that executes a run supervises it with one "pulse" thread for all
+its runs: a run's first pulse comes `first_pulse_seconds` (1 s) after it began, and then one
+every `pulse_seconds` (0.5 s); each writes the run's output so far and a heartbeat, reads back
+whether a stop was asked for (through any worker), and stops the run if so. A stop asked of the
+worker running the run takes effect at once.
 
 Decisions, and why:
 - **Who writes the end.** The thread that waits for the run records its end, with a write
@@ -14,21 +14,36 @@ Decisions, and why:
   for it. Whichever write comes first wins; the other changes nothing.
 - **Lost workers.** A run whose worker died stays active on record with a heartbeat that no
   longer moves. At start-up a worker fails the runs of dead processes of its own host and every
-  run not heard of for `stale_after`; readers and the pulse do the latter too, so no run stays
-  `running` for ever even where no worker restarts. Heartbeats are written with the writer's
-  clock and judged with the reader's, so the hosts' clocks must agree to within seconds (NTP).
+  run not heard of for `stale_after`; readers and the pulse thread (every `stale_after`) do
+  the latter too, so no run stays `running` for ever even where no worker restarts. Heartbeats
+  are written with the writer's clock and judged with the reader's, so the hosts' clocks must
+  agree to within seconds (NTP).
+- **What a run costs the database.** A run that ends within its first second is two writes:
+  the INSERT that admits it and the UPDATE that records its end. The INSERT records it
+  `running` when the runner has a place for it at once (a free sandbox slot; a runner without
+  places always has one), and `queued` only when it must wait, in which case starting it is a
+  third write (`mark_running`). Nothing is written while it runs until its first pulse, so its
+  output and a stop asked through another worker reach every worker at most a second after
+  they happen: a second after the start for what happens in its first second, within a pulse
+  afterwards. Runs due within half a pulse of each other share a round (one transaction for
+  all of them), so a worker's pulses stay a few a second however many runs it has.
 - **Admission.** A run is admitted, or refused at once, before anything waits: at most
   `max_runs_in_flight` runs of this worker at a time (waiting for a sandbox slot or running),
   so that the request threads a run's caller waits in never take the threads reads need
   (503 with Retry-After beyond it), and at most `max_runs_per_user` active runs of one user on
-  record across every worker (429 with Retry-After). A refused run is not recorded; every
-  admitted one reaches an end state in the run log.
+  record across every worker (429 with Retry-After). The user's allowance is the condition of
+  the INSERT itself, decided one admission at a time per user (two starts racing cannot both
+  take the last place); runs not heard of for `stale_after` do not count, since they are about
+  to be failed as orphaned. A refused run is not recorded; every admitted one reaches an end
+  state in the run log. A run stopped or failed on record while it waited for its place never
+  starts.
 - **Concurrency.** Runs started through the API run on a thread each; the runner's own limit
   (the sandbox's host slots) bounds them, and `max_background_runs` bounds them for runners that
   have none (the remote client).
 - **Retention.** Ended runs, output and all, are deleted `retention` after they were created
   (30 days by default; None keeps them): at start-up and then hourly, by whichever worker's
-  pulse comes first. The attempt log and progress are other tables and are never pruned here.
+  pulse thread comes to it first (it wakes at least once after each run, a second after the
+  run began). The attempt log and progress are other tables and are never pruned here.
 - **Shutdown.** `shutdown(grace)` refuses new runs, lets the running ones finish until the
   deadline, then stops them and records them `stopped`.
 """
@@ -54,6 +69,7 @@ from handyman_core.run_lifecycle import (
     STOPPED_ON_REQUEST,
     NewRun,
     OutputWrite,
+    RunAllowance,
     RunEnding,
     RunFilter,
     RunPage,
@@ -71,16 +87,20 @@ from handyman_core.run_protocol import (
     ReportsResourceIsolation,
     RunControl,
     Runner,
+    RunPlace,
     RunRequest,
     RunResult,
     Verdict,
     runner_accepts,
 )
-from handyman_service.run_handles import start_run
+from handyman_service.run_handles import reserve_run
 
 log = logging.getLogger("handyman.runs")
 
 DEFAULT_PULSE_SECONDS = 0.5
+DEFAULT_FIRST_PULSE_SECONDS = 1.0
+"""A run's first pulse comes this long after it began: a run that ends sooner is written twice
+(admitted, ended) and never pulsed."""
 DEFAULT_STALE_AFTER = timedelta(seconds=30)
 DEFAULT_MAX_BACKGROUND_RUNS = 64
 DEFAULT_MAX_RUNS_IN_FLIGHT = 64
@@ -101,10 +121,16 @@ def default_host_id() -> str:
 @define
 class _ActiveRun:
     run_id: str
+    pulse_due: float
+    """When (`time.monotonic`) the run's next pulse is due."""
+    pulsed: bool = False
     handle: RunControl | None = None
+    """None until the run has started (and for good when it ended before it could)."""
     written_output: str = ""
     stop_reason: str | None = None
     """Set before this worker stops the run, to say why."""
+    ended_as: RunStatus | None = None
+    """How the run ended on record when it ended before it started."""
     ended: threading.Event = field(factory=threading.Event)
     """Set once the run's end is recorded (or it was given up)."""
 
@@ -118,6 +144,7 @@ class RunTracker:
         *,
         host_id: str | None = None,
         pulse_seconds: float = DEFAULT_PULSE_SECONDS,
+        first_pulse_seconds: float = DEFAULT_FIRST_PULSE_SECONDS,
         stale_after: timedelta = DEFAULT_STALE_AFTER,
         max_background_runs: int = DEFAULT_MAX_BACKGROUND_RUNS,
         max_runs_in_flight: int = DEFAULT_MAX_RUNS_IN_FLIGHT,
@@ -130,6 +157,7 @@ class RunTracker:
         self._clock = clock
         self.host_id = host_id if host_id is not None else default_host_id()
         self._pulse_seconds = pulse_seconds
+        self._first_pulse_seconds = first_pulse_seconds
         self._stale_after = stale_after
         self._new_run_id = new_run_id
         self._background = threading.BoundedSemaphore(max_background_runs)
@@ -138,6 +166,8 @@ class RunTracker:
         self._retention = retention
         self._last_prune = time.monotonic()
         self._lock = threading.Lock()
+        self._runs_changed = threading.Condition(self._lock)
+        """Wakes the pulse thread when a run is registered (its first pulse may be the next)."""
         self._active: dict[str, _ActiveRun] = {}
         self._pulse_thread: threading.Thread | None = None
         self._last_sweep = time.monotonic()
@@ -189,6 +219,9 @@ class RunTracker:
         except BaseException:
             self._background.release()
             raise
+        if active.handle is None:
+            self._background.release()
+            return active.run_id
         thread = threading.Thread(
             target=self._conclude_in_background,
             args=(active,),
@@ -311,9 +344,12 @@ class RunTracker:
     # --- internals -------------------------------------------------------------------------
 
     def _begin(self, request: RunRequest, owner: int | None, item_id: str | None) -> _ActiveRun:
-        if self._runner is None:
+        """Admits, records and starts the run. The run comes back without a handle when it
+        ended on record before it could start (stopped or failed while it waited)."""
+        runner = self._runner
+        if runner is None:
             raise RunnerUnavailable("no code runner is configured")
-        if not runner_accepts(self._runner, request.kind):
+        if not runner_accepts(runner, request.kind):
             raise Conflict(
                 f"the configured runner cannot execute {request.kind.value} runs (the original "
                 "runner's API, --runner remote, has no endpoint for them); use the local "
@@ -323,44 +359,120 @@ class RunTracker:
             raise RunnerUnavailable(
                 "the service is shutting down", retry_after=BUSY_RETRY_AFTER_SECONDS
             )
-        self._check_user_allowance(owner)
         if not self._in_flight.acquire(blocking=False):
             raise RunnerUnavailable(
                 "every run slot of this worker is taken", retry_after=BUSY_RETRY_AFTER_SECONDS
             )
         try:
-            run_id = self._new_run_id()
-            run = NewRun(run_id, owner, request.language, request.kind, item_id, self.host_id)
-            self._log.create_run(run, now=self._clock())
+            active, place, refusal = self._admit(runner, request, owner, item_id)
         except BaseException:
             self._in_flight.release()
             raise
-        active = self._register(run_id)
+        if refusal is not None:
+            self._give_up(active, ending_without_verdict(_refusal_detail(refusal)))
+            raise refusal
+        if place is None:
+            place = self._wait_for_place(runner, request, active)
+            if place is None:
+                return active
+        self._launch(active, place)
+        return active
+
+    def _admit(
+        self, runner: Runner, request: RunRequest, owner: int | None, item_id: str | None
+    ) -> tuple[_ActiveRun, RunPlace | None, Exception | None]:
+        """Records the run in one write, within its owner's allowance: `running` when the
+        runner has a place for it now (the place comes back), `queued` when it must wait for
+        one, or when the runner refused it (the refusal comes back, to be recorded as its
+        end). Raises TooManyRuns, recording nothing, when the owner has no run left."""
+        refusal: Exception | None = None
         try:
-            handle = start_run(self._runner, request)
-        except HandymanError as error:
-            self._give_up(active, ending_without_verdict(error.message))
-            raise
-        except Exception:
-            self._give_up(active, ending_without_verdict("the runner failed to start the run"))
-            raise
-        active.handle = handle
+            place = reserve_run(runner, request, wait=False)
+        except Exception as error:
+            place, refusal = None, error
+        status = RunStatus.QUEUED if place is None else RunStatus.RUNNING
+        run_id = self._new_run_id()
+        run = NewRun(
+            run_id, owner, request.language, request.kind, item_id, self.host_id, status=status
+        )
+        now = self._clock()
+        allowance = RunAllowance(self._max_runs_per_user, heard_since=now - self._stale_after)
         try:
-            started = self._log.mark_running(run_id, now=self._clock())
-        except Exception:
-            handle.stop()
+            admitted = self._log.create_run(run, now=now, allowance=allowance)
+        except BaseException:
+            if place is not None:
+                place.release()
+            raise
+        if not admitted:
+            if place is not None:
+                place.release()
+            raise TooManyRuns(
+                f"user {owner} already has {self._max_runs_per_user} runs going, as many as "
+                "one user may have at once",
+                retry_after=BUSY_RETRY_AFTER_SECONDS,
+            )
+        return self._register(run_id), place, refusal
+
+    def _wait_for_place(
+        self, runner: Runner, request: RunRequest, active: _ActiveRun
+    ) -> RunPlace | None:
+        """A queued run waits for its place, then is recorded running. None when it ended on
+        record meanwhile (stopped, or failed as orphaned): it never runs."""
+        try:
+            place = reserve_run(runner, request, wait=True)
+            if place is None:
+                raise RunnerUnavailable("the runner gave no place for the run")
+        except Exception as error:
+            self._give_up(active, ending_without_verdict(_refusal_detail(error)))
+            raise
+        try:
+            started = self._log.mark_running(active.run_id, now=self._clock())
+        except BaseException:
+            place.release()
             self._give_up(active, stopped_before_start("stopped: the start was not recorded"))
             raise
         if not started:
-            self._stop(active, STOPPED_ON_REQUEST)
-        elif self._stop_everything_because is not None:
-            self._stop(active, self._stop_everything_because)
-        return active
+            place.release()
+            self._ended_before_start(active, None)
+            return None
+        return place
+
+    def _launch(self, active: _ActiveRun, place: RunPlace) -> None:
+        """Starts the run in its place, unless it was to be stopped already (then it never
+        runs and is recorded stopped)."""
+        reason = active.stop_reason or self._stop_everything_because
+        if reason is not None:
+            place.release()
+            self._ended_before_start(active, stopped_before_start(reason))
+            return
+        try:
+            handle = place.start()
+        except Exception as error:
+            self._give_up(active, ending_without_verdict(_refusal_detail(error)))
+            raise
+        active.handle = handle
+        reason = active.stop_reason or self._stop_everything_because
+        if reason is not None:
+            self._stop(active, reason)
+
+    def _ended_before_start(self, active: _ActiveRun, ending: RunEnding | None) -> None:
+        """Records `ending` for a run that never started (None: its end is on record already),
+        and forgets it."""
+        try:
+            if ending is not None:
+                active.ended_as = self._record_end(active, ending)
+            else:
+                record = self._read(active.run_id)
+                active.ended_as = RunStatus.FAILED if record is None else record.status
+        finally:
+            self._forget(active)
 
     def _conclude(self, active: _ActiveRun) -> tuple[RunStatus, RunResult]:
         """Waits for the run, records its end and forgets it; the status on record."""
         handle = active.handle
-        assert handle is not None
+        if handle is None:
+            self._forget(active)
+            return active.ended_as or RunStatus.FAILED, RunResult(Verdict.RUN_FAILED)
         try:
             try:
                 result = handle.wait()
@@ -407,7 +519,7 @@ class RunTracker:
             active.handle.stop()
 
     def _register(self, run_id: str) -> _ActiveRun:
-        active = _ActiveRun(run_id)
+        active = _ActiveRun(run_id, pulse_due=time.monotonic() + self._first_pulse_seconds)
         with self._lock:
             self._active[run_id] = active
             if self._pulse_thread is None:
@@ -415,6 +527,8 @@ class RunTracker:
                     target=self._pulse_loop, name="run-pulse", daemon=True
                 )
                 self._pulse_thread.start()
+            else:
+                self._runs_changed.notify()
         return active
 
     def _forget(self, active: _ActiveRun) -> None:
@@ -424,36 +538,19 @@ class RunTracker:
             self._in_flight.release()
         active.ended.set()
 
-    def _check_user_allowance(self, owner: int | None) -> None:
-        """At most `max_runs_per_user` active runs of one user on record, across every worker
-        and host (two starts racing may both pass: the bound is kept to within a run or two)."""
-        if owner is None:
-            return
-        active = sum(
-            self._log.list_runs(RunFilter(owner=owner, status=status), offset=0, limit=1).total
-            for status in (RunStatus.QUEUED, RunStatus.RUNNING)
-        )
-        if active >= self._max_runs_per_user:
-            raise TooManyRuns(
-                f"user {owner} already has {active} runs going; at most "
-                f"{self._max_runs_per_user} at once",
-                retry_after=BUSY_RETRY_AFTER_SECONDS,
-            )
-
     def _pulse_loop(self) -> None:
-        """Every pulse records the output so far and reads the stop flags. While that fails (the
-        database is down) the first failure is logged with its traceback, the rest not until it
-        works again: twice a second per worker would otherwise flood the log."""
+        """While this worker has runs: pulses each run when it falls due, then fails orphaned
+        runs and prunes old ones if that is due (once more after the last run, so that a worker
+        whose runs all end within a second still does). While that fails (the database is
+        down) the first failure is logged with its traceback, the rest not until it works
+        again: a few times a second per worker would otherwise flood the log."""
         failing = False
         while True:
-            time.sleep(self._pulse_seconds)
-            with self._lock:
-                supervised = list(self._active.values())
-                if not supervised:
-                    self._pulse_thread = None
-                    return
+            supervised = self._due_runs()
             try:
-                self._pulse(supervised)
+                if supervised:
+                    self._pulse(supervised)
+                self._housekeep()
             except Exception:
                 if not failing:
                     log.warning(
@@ -463,10 +560,39 @@ class RunTracker:
                         exc_info=True,
                     )
                 failing = True
-                continue
-            if failing:
-                log.info("recording the progress of runs again")
-                failing = False
+            else:
+                if failing:
+                    log.info("recording the progress of runs again")
+                    failing = False
+            with self._lock:
+                if not self._active:
+                    self._pulse_thread = None
+                    return
+
+    def _due_runs(self) -> list[_ActiveRun]:
+        """Waits for the next pulse that falls due and returns the runs it is for; none once no
+        run is left. A run already pulsed whose next pulse is due within half a pulse comes
+        along, so that a worker's runs share rounds rather than each keeping its own; a first
+        pulse never comes early."""
+        with self._lock:
+            while True:
+                if not self._active:
+                    return []
+                now = time.monotonic()
+                wait = min(active.pulse_due for active in self._active.values()) - now
+                if wait <= 0:
+                    break
+                self._runs_changed.wait(wait)
+            horizon = now + self._pulse_seconds / 2
+            due = [
+                active
+                for active in self._active.values()
+                if active.pulse_due <= now or (active.pulsed and active.pulse_due <= horizon)
+            ]
+            for active in due:
+                active.pulse_due = now + self._pulse_seconds
+                active.pulsed = True
+            return due
 
     def _pulse(self, supervised: list[_ActiveRun]) -> None:
         outputs: dict[str, OutputWrite] = {}
@@ -488,6 +614,8 @@ class RunTracker:
             handle = active.handle
             if handle is not None and not handle.done and (answer is None or answer.should_stop):
                 self._stop(active, STOPPED_ON_REQUEST)
+
+    def _housekeep(self) -> None:
         if time.monotonic() - self._last_sweep >= self._stale_after.total_seconds():
             self._last_sweep = time.monotonic()
             self._fail_orphaned()
@@ -505,6 +633,13 @@ class RunTracker:
 
     def _page(self, where: RunFilter, offset: int, limit: int) -> RunPage:
         return self._log.list_runs(where, offset=offset, limit=limit)
+
+
+def _refusal_detail(error: Exception) -> str:
+    """What a run the runner would not start is recorded with."""
+    if isinstance(error, HandymanError):
+        return error.message
+    return "the runner failed to start the run"
 
 
 def _process_alive(host_id: str) -> bool:

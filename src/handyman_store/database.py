@@ -48,7 +48,8 @@ _SQLITE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CATALOGUE_IMPORT_LOCK_KEY = -1
 MIGRATION_LOCK_KEY = -2
-"""PostgreSQL advisory-lock keys: negative for process-wide jobs, positive user ids for users."""
+"""PostgreSQL advisory-lock keys: negative for process-wide jobs, positive user ids for users.
+Run admissions lock in the two-key space, apart from these (migration 0006)."""
 _CREDENTIALS = re.compile(r"(//[^:/@]*:)[^@/]*@")
 
 

@@ -33,6 +33,7 @@ from handyman_core.run_lifecycle import (
     NewRun,
     OutputWrite,
     PulseAnswer,
+    RunAllowance,
     RunEnding,
     RunFilter,
     RunPage,
@@ -61,12 +62,55 @@ def _sources(target: RunStatus) -> str:
     )
 
 
-_CREATE = Sql.of(
-    "INSERT INTO runs (run_id, owner, language, kind, item_id, status, user_code_output, "
-    "tests_output, output_truncated, stop_requested, host_id, created_at, heartbeat_at) "
-    f"VALUES (:run_id, :owner, :language, :kind, :item_id, '{RunStatus.QUEUED.value}', '', '', "
-    "FALSE, FALSE, :host_id, :moment, :moment)"
+_NEW_RUN_COLUMNS = (
+    "run_id, owner, language, kind, item_id, status, user_code_output, tests_output, "
+    "output_truncated, stop_requested, host_id, created_at, started_at, heartbeat_at"
 )
+
+
+def _new_run_values(status: RunStatus) -> str:
+    started_at = ":moment" if status is RunStatus.RUNNING else "NULL"
+    return (
+        f":run_id, :owner, :language, :kind, :item_id, '{status.value}', '', '', FALSE, FALSE, "
+        f":host_id, :moment, {started_at}, :moment"
+    )
+
+
+def _going() -> str:
+    return ", ".join(f"'{value}'" for value in sorted(status.value for status in ACTIVE_STATUSES))
+
+
+RUNS_GOING_FUNCTION = "handyman_runs_going"
+"""PostgreSQL only (migration 0006): takes the owner's admission lock, then counts the owner's
+runs of the given statuses heard of since a moment, in a snapshot taken after the lock."""
+
+
+def _create_within_allowance(status: RunStatus) -> Sql:
+    """The run is inserted only if its owner has fewer than `:allowance` runs going.
+
+    On SQLite the statement is a write from its first step, so it holds the database's one
+    write lock while it counts: two admissions are one after the other by construction. On
+    PostgreSQL two statements at READ COMMITTED each count in the snapshot taken when they
+    start, so both could see a place left and both insert; the count is therefore made by
+    `handyman_runs_going`, a volatile function that first takes a transaction-scoped advisory
+    lock of the owner (held until this statement commits) and only then counts, in a snapshot
+    of its own that sees every admission committed before it got the lock."""
+    insert = f"INSERT INTO runs ({_NEW_RUN_COLUMNS}) SELECT {_new_run_values(status)} WHERE "
+    sqlite = Sql.of(
+        insert + "(SELECT count(*) FROM runs WHERE owner = :owner "
+        f"AND status IN ({_going()}) AND heartbeat_at >= :heard_since) < :allowance"
+    )
+    postgresql = Sql.of(
+        insert + f"{RUNS_GOING_FUNCTION}(:owner, :heard_since, ARRAY[{_going()}]) < :allowance"
+    )
+    return Sql(sqlite=sqlite.sqlite, postgresql=postgresql.postgresql)
+
+
+_CREATE = {
+    status: Sql.of(f"INSERT INTO runs ({_NEW_RUN_COLUMNS}) VALUES ({_new_run_values(status)})")
+    for status in ACTIVE_STATUSES
+}
+_CREATE_WITHIN_ALLOWANCE = {status: _create_within_allowance(status) for status in ACTIVE_STATUSES}
 _MARK_RUNNING = Sql.of(
     f"UPDATE runs SET status = '{RunStatus.RUNNING.value}', started_at = :moment, "
     f"heartbeat_at = :moment WHERE run_id = :run_id AND status IN "
@@ -89,11 +133,15 @@ _FINISH = {status: _finish(status) for status in RunStatus if sources_of(status)
 is the core's allowed moves, as in `_move`."""
 
 
-def create_run(engine: Engine, run: NewRun, *, now: datetime) -> None:
-    """One statement in autocommit."""
+def create_run(
+    engine: Engine, run: NewRun, *, now: datetime, allowance: RunAllowance | None = None
+) -> bool:
+    """One statement in autocommit: the run, queued or running since `now`; with an allowance
+    and an owner, only if the owner has a place left (`_create_within_allowance`). False when
+    it had none, and nothing was written."""
     kind = driver_kind(engine)
     moment = stored_timestamp(kind, _utc(now))
-    parameters = {
+    parameters: dict[str, object] = {
         "run_id": run.run_id,
         "owner": run.owner,
         "language": run.language.value,
@@ -102,7 +150,15 @@ def create_run(engine: Engine, run: NewRun, *, now: datetime) -> None:
         "host_id": run.host_id,
         "moment": moment,
     }
-    autocommit(engine, lambda driver: driver.execute(_CREATE, parameters), idempotent=False)
+    statement = _CREATE[run.status]
+    if allowance is not None and run.owner is not None:
+        statement = _CREATE_WITHIN_ALLOWANCE[run.status]
+        parameters["allowance"] = allowance.runs
+        parameters["heard_since"] = stored_timestamp(kind, _utc(allowance.heard_since))
+    created = autocommit(
+        engine, lambda driver: driver.execute(statement, parameters), idempotent=False
+    )
+    return created == 1
 
 
 def mark_running(engine: Engine, run_id: str, *, now: datetime) -> bool:

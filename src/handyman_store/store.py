@@ -25,6 +25,7 @@ from handyman_core.run_lifecycle import (
     NewRun,
     OutputWrite,
     PulseAnswer,
+    RunAllowance,
     RunEnding,
     RunFilter,
     RunPage,
@@ -234,8 +235,10 @@ class Store:
 
     # --- the run log --------------------------------------------------------------------
 
-    def create_run(self, run: NewRun, *, now: datetime) -> None:
-        run_log.create_run(self.engine, run, now=now)
+    def create_run(
+        self, run: NewRun, *, now: datetime, allowance: RunAllowance | None = None
+    ) -> bool:
+        return run_log.create_run(self.engine, run, now=now, allowance=allowance)
 
     def mark_running(self, run_id: str, *, now: datetime) -> bool:
         return run_log.mark_running(self.engine, run_id, now=now)

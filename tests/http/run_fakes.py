@@ -81,26 +81,32 @@ class HeldRun:
 
 @define
 class HeldRunner:
-    """Starts every run as a `HeldRun`. While `gate` is closed, `start` waits (as the sandbox
-    waits for a free slot); `refusal`, when set, is what `start` raises."""
+    """Starts every run as a `HeldRun`, taking a place for it first as the sandbox takes a slot.
+    While `gate` is closed no place is free: `reserve` answers None at once, or waits with
+    `wait`; `refusal`, when set, is what taking a place raises. `released` counts the places
+    given back unused."""
 
     runs: list[HeldRun] = field(factory=list)
     gate: threading.Event = field(factory=threading.Event)
     refusal: Exception | None = None
+    released: int = 0
     _started: threading.Condition = field(factory=threading.Condition)
 
     def __attrs_post_init__(self) -> None:
         self.gate.set()
 
-    def start(self, request: RunRequest) -> HeldRun:
+    def reserve(self, request: RunRequest, *, wait: bool) -> HeldPlace | None:
+        if not wait and not self.gate.is_set():
+            return None
         self.gate.wait()
         if self.refusal is not None:
             raise self.refusal
-        run = HeldRun(request)
-        with self._started:
-            self.runs.append(run)
-            self._started.notify_all()
-        return run
+        return HeldPlace(self, request)
+
+    def start(self, request: RunRequest) -> HeldRun:
+        place = self.reserve(request, wait=True)
+        assert place is not None
+        return place.start()
 
     def run(self, request: RunRequest) -> RunResult:
         return self.start(request).wait()
@@ -110,6 +116,25 @@ class HeldRunner:
         with self._started:
             assert self._started.wait_for(lambda: len(self.runs) > index, WAIT_SECONDS)
             return self.runs[index]
+
+    def _begin(self, request: RunRequest) -> HeldRun:
+        run = HeldRun(request)
+        with self._started:
+            self.runs.append(run)
+            self._started.notify_all()
+        return run
+
+
+@define
+class HeldPlace:
+    runner: HeldRunner
+    request: RunRequest
+
+    def start(self) -> HeldRun:
+        return self.runner._begin(self.request)
+
+    def release(self) -> None:
+        self.runner.released += 1
 
 
 @define

@@ -309,3 +309,24 @@ def test_a_busy_host_answers_runner_unavailable_with_retry_after(tmp_path: Path)
         handle.stop()
         handle.wait()
     assert single.run(script("print('second')")).user_code_output == "second\n"
+
+
+def test_a_place_is_taken_at_once_only_while_a_slot_is_free(tmp_path: Path) -> None:
+    single = sandbox_runner(tmp_path, max_concurrent_runs=1, queue_timeout=0.2)
+    first = single.reserve(script("print('first')"), wait=False)
+    assert first is not None
+    assert single.reserve(script("print('second')"), wait=False) is None
+
+    first.release()
+    second = single.reserve(script("print('second')"), wait=False)
+    assert second is not None
+    assert second.start().wait().user_code_output == "second\n"
+
+
+def test_a_place_given_back_runs_nothing_and_cannot_be_started(tmp_path: Path) -> None:
+    single = sandbox_runner(tmp_path, max_concurrent_runs=1)
+    place = single.reserve(script("print('never')"), wait=True)
+    assert place is not None
+    place.release()
+    with pytest.raises(RunnerUnavailable):
+        place.start()

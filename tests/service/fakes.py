@@ -36,6 +36,7 @@ from handyman_core.run_lifecycle import (
     NewRun,
     OutputWrite,
     PulseAnswer,
+    RunAllowance,
     RunEnding,
     RunFilter,
     RunPage,
@@ -491,17 +492,21 @@ class InMemoryStore:
 
     # --- the run log -------------------------------------------------------------------------
 
-    def create_run(self, run: NewRun, *, now: datetime) -> None:
+    def create_run(
+        self, run: NewRun, *, now: datetime, allowance: RunAllowance | None = None
+    ) -> bool:
         with self._lock:
             if run.run_id in self._runs:
                 raise ValueError(f"run {run.run_id} exists")
+            if allowance is not None and not allowance.admits(self._runs.values(), run.owner):
+                return False
             self._runs[run.run_id] = RunRecord(
                 run_id=run.run_id,
                 owner=run.owner,
                 language=run.language,
                 kind=run.kind,
                 item_id=run.item_id,
-                status=RunStatus.QUEUED,
+                status=run.status,
                 verdict=None,
                 user_code_output="",
                 tests_output="",
@@ -510,10 +515,11 @@ class InMemoryStore:
                 detail=None,
                 host_id=run.host_id,
                 created_at=now,
-                started_at=None,
+                started_at=now if run.status is RunStatus.RUNNING else None,
                 finished_at=None,
                 heartbeat_at=now,
             )
+            return True
 
     def mark_running(self, run_id: str, *, now: datetime) -> bool:
         return self._move(run_id, RunStatus.RUNNING, started_at=now, heartbeat_at=now)

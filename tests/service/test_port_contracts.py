@@ -17,6 +17,7 @@ from handyman_core.run_lifecycle import (
     NewRun,
     OutputWrite,
     PulseAnswer,
+    RunAllowance,
     RunEnding,
     RunFilter,
     RunStatus,
@@ -257,6 +258,39 @@ def test_a_run_is_queued_then_starts_only_once(ports: Ports) -> None:
     assert ports.store.mark_running(run_id, now=NOW)
     assert not ports.store.mark_running(run_id, now=NOW)
     assert status_of(ports, run_id) is RunStatus.RUNNING
+
+
+def test_a_run_taken_at_once_is_recorded_running_from_its_creation(ports: Ports) -> None:
+    run_id = next(_ids)
+    run = NewRun(run_id, USER, Language.BASH, RunKind.SCRIPT, None, HOST, status=RunStatus.RUNNING)
+    assert ports.store.create_run(run, now=NOW)
+    record = ports.store.get_run(run_id)
+    assert record is not None
+    assert (record.status, record.created_at, record.started_at) == (RunStatus.RUNNING, NOW, NOW)
+
+
+def admitted(ports: Ports, owner: int | None, allowance: RunAllowance) -> bool:
+    run = NewRun(next(_ids), owner, Language.BASH, RunKind.SCRIPT, None, HOST)
+    return ports.store.create_run(run, now=LATER, allowance=allowance)
+
+
+def test_a_user_with_as_many_runs_going_as_allowed_gets_no_more_recorded(ports: Ports) -> None:
+    allowance = RunAllowance(2, heard_since=NOW)
+    assert admitted(ports, USER, allowance)
+    assert admitted(ports, USER, allowance)
+    assert not admitted(ports, USER, allowance)
+    assert ports.store.list_runs(RunFilter(owner=USER), offset=0, limit=10).total == 2
+    assert admitted(ports, OTHER, allowance)
+    assert admitted(ports, None, RunAllowance(0, heard_since=NOW))
+
+
+def test_ended_runs_and_runs_not_heard_of_leave_their_places_free(ports: Ports) -> None:
+    ended = running_run(ports)
+    ports.store.finish_run(ended, ending_of_result(PASSED), now=NOW)
+    new_run(ports, at=-31)
+    allowance = RunAllowance(1, heard_since=NOW - timedelta(seconds=30))
+    assert admitted(ports, USER, allowance)
+    assert not admitted(ports, USER, allowance)
 
 
 def test_a_finished_run_keeps_its_verdict_and_is_never_written_again(ports: Ports) -> None:

@@ -4,13 +4,21 @@ can end, and how it refuses runs."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 
 from handyman_core.errors import InvalidInput, RunnerUnavailable, TooManyRuns
-from handyman_core.run_lifecycle import STOPPED_AT_SHUTDOWN, RunFilter, RunStatus, StopAnswer
+from handyman_core.run_lifecycle import (
+    STOPPED_AT_SHUTDOWN,
+    NewRun,
+    RunFilter,
+    RunStatus,
+    StopAnswer,
+)
 from handyman_core.run_protocol import Language, RunKind, RunRequest, RunResult, Verdict
 from handyman_service.run_tracking import RunTracker
 from tests.http.conftest import ScriptedRunner
@@ -73,6 +81,81 @@ def test_a_submitted_run_goes_on_until_it_ends_and_can_be_waited_for() -> None:
     assert only_run_status(log) is RunStatus.FINISHED
 
 
+def test_a_run_the_runner_takes_at_once_is_recorded_running_from_the_start() -> None:
+    runner = HeldRunner()
+    runs, log = tracker(runner)
+    run_id = runs.submit(SCRIPT, owner=7)
+    record = log.get_run(run_id)
+    assert record is not None
+    assert (record.status, record.started_at) == (RunStatus.RUNNING, record.created_at)
+    runner.nth_run(0).end()
+    runs.shutdown(WAIT_SECONDS)
+
+
+def waiting_start(
+    runs: RunTracker, log: InMemoryStore, start: Callable[[], object] | None = None
+) -> tuple[threading.Thread, str]:
+    """Starts a run (`runs.submit` unless told) on a thread of its own and returns once it is
+    on record (queued)."""
+    thread = threading.Thread(target=start or (lambda: runs.submit(SCRIPT, owner=7)))
+    thread.start()
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not (found := log.list_runs(RunFilter(), offset=0, limit=1).runs):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return thread, found[0].run_id
+
+
+def test_a_run_that_must_wait_for_its_place_is_queued_until_it_gets_one() -> None:
+    runner = HeldRunner()
+    runner.gate.clear()
+    runs, log = tracker(runner)
+    thread, run_id = waiting_start(runs, log)
+    assert only_run_status(log) is RunStatus.QUEUED
+
+    runner.gate.set()
+    thread.join(WAIT_SECONDS)
+    assert only_run_status(log) is RunStatus.RUNNING
+    runner.nth_run(0).end()
+    assert runs.wait_for(run_id, WAIT_SECONDS)
+
+
+def test_a_run_stopped_while_it_waited_gives_its_place_back_and_never_runs() -> None:
+    runner = HeldRunner()
+    runner.gate.clear()
+    runs, log = tracker(runner)
+    thread, run_id = waiting_start(runs, log)
+
+    assert runs.stop(run_id) is StopAnswer.STOPPED_NOW
+    runner.gate.set()
+    thread.join(WAIT_SECONDS)
+
+    assert (runner.runs, runner.released) == ([], 1)
+    assert only_run_status(log) is RunStatus.STOPPED
+    assert runs.active_run_ids == frozenset()
+
+
+def test_a_task_run_stopped_while_it_waited_has_no_verdict() -> None:
+    runner = HeldRunner()
+    runner.gate.clear()
+    runs, log = tracker(runner)
+    raised: list[BaseException] = []
+
+    def execute() -> None:
+        try:
+            runs.execute(SCRIPT, owner=7, item_id=None)
+        except RunnerUnavailable as error:
+            raised.append(error)
+
+    thread, run_id = waiting_start(runs, log, execute)
+    runs.stop(run_id)
+    runner.gate.set()
+    thread.join(WAIT_SECONDS)
+
+    assert len(raised) == 1
+    assert runner.runs == []
+
+
 def test_stopping_a_run_this_worker_runs_stops_it_at_once() -> None:
     runner = HeldRunner()
     runs, log = tracker(runner)
@@ -131,7 +214,9 @@ def test_progress_that_cannot_be_recorded_is_logged_once_until_it_can_again(
 ) -> None:
     runner = HeldRunner()
     log = FlakyPulses()
-    runs = RunTracker(log, runner, lambda: NOW, host_id="h:1", pulse_seconds=0.01)
+    runs = RunTracker(
+        log, runner, lambda: NOW, host_id="h:1", pulse_seconds=0.01, first_pulse_seconds=0.01
+    )
     caplog.set_level(logging.INFO, logger="handyman.runs")
     runs.submit(SCRIPT, owner=7)
     time.sleep(0.3)
@@ -187,6 +272,7 @@ def test_a_user_with_as_many_runs_going_as_allowed_gets_too_many_runs() -> None:
 
     assert refused.value.retry_after > 0
     assert log.list_runs(RunFilter(owner=7), offset=0, limit=10).total == 2
+    assert runner.released == 1
     runs.submit(SCRIPT, owner=8)
 
 
@@ -195,6 +281,28 @@ def test_the_admin_acting_for_nobody_is_not_bound_by_a_users_allowance() -> None
     runs, _ = tracker(runner, max_runs_per_user=1)
     runs.submit(SCRIPT, owner=None)
     runs.submit(SCRIPT, owner=None)
+
+
+def test_a_worker_whose_runs_all_end_at_once_still_fails_orphaned_runs() -> None:
+    log = InMemoryStore()
+    orphan = NewRun("f" * 32, 8, Language.BASH, RunKind.SCRIPT, None, "gone:1")
+    log.create_run(orphan, now=NOW - timedelta(hours=1))
+    runs = RunTracker(
+        log,
+        ScriptedRunner(),
+        lambda: NOW,
+        host_id="h:1",
+        stale_after=timedelta(seconds=0.2),
+        first_pulse_seconds=0.05,
+    )
+    time.sleep(0.25)
+    runs.execute(SCRIPT, owner=7, item_id=None)
+
+    deadline = time.monotonic() + WAIT_SECONDS
+    while (record := log.get_run(orphan.run_id)) and record.status is RunStatus.QUEUED:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert record is not None and record.status is RunStatus.FAILED
 
 
 def test_ended_runs_older_than_the_retention_are_pruned_at_start_up() -> None:

@@ -95,7 +95,7 @@ def test_attempts_logged_before_analytics_become_submits_and_runs(engine: Engine
     """Revision 0004: run_task attempts become judged submits; practice attempts, which did not
     say whether they were a run or a test, become runs."""
     with engine.begin() as connection:
-        command.downgrade(alembic_config(connection), "-1")
+        command.downgrade(alembic_config(connection), "0005")
         for item_kind, item_id, verdict in (
             ("task", "python_chapter_0010_task_0010", "passed"),
             ("task", "python_chapter_0010_task_0020", "tests_failed"),

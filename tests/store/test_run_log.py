@@ -1,5 +1,6 @@
 """The run log on both databases: every status change is a conditional write, so racing writers
-(a stop and a start, a finish and a sweep of orphaned runs) leave exactly one winner."""
+(a stop and a start, a finish and a sweep of orphaned runs) leave exactly one winner, and
+admissions racing for a user's last places admit no more runs than the user may have."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from handyman_core.run_lifecycle import (
     NewRun,
     OutputWrite,
+    RunAllowance,
     RunEnding,
     RunRecord,
     RunStatus,
@@ -81,6 +83,17 @@ def test_a_new_run_is_queued_with_everything_the_caller_said(engine: Engine) -> 
     assert (record.started_at, record.finished_at, record.verdict) == (None, None, None)
     assert record.user_code_output == record.tests_output == ""
     assert not record.stop_requested
+
+
+def test_a_run_the_runner_took_at_once_is_recorded_running_since_its_admission(
+    engine: Engine,
+) -> None:
+    run_id = next(_ids)
+    run = NewRun(run_id, 7, Language.BASH, RunKind.SCRIPT, None, HOST, status=RunStatus.RUNNING)
+    assert run_log.create_run(engine, run, now=NOW)
+    record = read(engine, run_id)
+    assert (record.status, record.started_at, record.heartbeat_at) == (RunStatus.RUNNING, NOW, NOW)
+    assert not run_log.mark_running(engine, run_id, now=LATER)
 
 
 def test_times_come_back_timezone_aware_in_utc(engine: Engine) -> None:
@@ -344,3 +357,52 @@ def test_a_finish_and_a_sweep_of_orphans_racing_leave_exactly_one_winner(engine:
         )
         assert finished != (swept == 1)
         assert read(engine, run_id).status is (RunStatus.FINISHED if finished else RunStatus.FAILED)
+
+
+ALLOWANCE = RunAllowance(2, heard_since=NOW - timedelta(seconds=30))
+
+
+def admit(engine: Engine, owner: int, allowance: RunAllowance = ALLOWANCE) -> bool:
+    run = NewRun(next(_ids), owner, Language.BASH, RunKind.SCRIPT, None, HOST)
+    return run_log.create_run(engine, run, now=NOW, allowance=allowance)
+
+
+def slow_inserts(engine: Engine) -> None:
+    """On PostgreSQL, makes every row inserted into `runs` take a fifth of a second after the
+    INSERT's condition was evaluated, so admissions racing overlap for certain. (SQLite runs
+    one write at a time by construction: there is nothing to slow down.)"""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_sleep(0.2); RETURN NEW; END $$"
+        )
+        connection.exec_driver_sql(
+            "CREATE TRIGGER slow_insert BEFORE INSERT ON runs "
+            "FOR EACH ROW EXECUTE FUNCTION slow_insert()"
+        )
+
+
+def test_admissions_racing_for_a_users_last_places_admit_no_more_than_allowed(
+    engine: Engine,
+) -> None:
+    slow_inserts(engine)
+    admitted = race(*[functools.partial(admit, engine, 7) for _ in range(5)])
+    assert admitted.count(True) == ALLOWANCE.runs
+    assert len(listing(engine, RunFilter(owner=7))) == ALLOWANCE.runs
+
+
+def test_runs_of_other_users_ended_or_not_heard_of_leave_a_users_places_free(
+    engine: Engine,
+) -> None:
+    running_run(engine, owner=8)
+    running_run(engine, owner=8)
+    ended = running_run(engine)
+    assert run_log.finish_run(engine, ended, PASSED, now=NOW)
+    silent = new_run(engine, now=NOW - timedelta(seconds=31))
+    assert read(engine, silent).status is RunStatus.QUEUED
+
+    assert admit(engine, 7)
+    assert admit(engine, 7)
+    assert not admit(engine, 7)

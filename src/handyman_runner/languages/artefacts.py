@@ -235,6 +235,12 @@ class ArtefactPreparation:
             return "failed"
         return "ready" if language in self._paths else "preparing"
 
+    def ready(self, language: Language) -> bool:
+        """Whether `path_for` answers without waiting: the language has no artefacts, only
+        optional ones, or its required ones are settled (built, or failed)."""
+        event = self._done.get(language)
+        return event is None or not self._recipes[language].required or event.is_set()
+
     def path_for(self, language: Language, wait_seconds: float) -> str | None:
         """Where the language's artefacts are (None: it has none, or they are a speed-up not
         built yet), waiting at most `wait_seconds` for required ones. Raises
