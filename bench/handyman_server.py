@@ -14,11 +14,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import requests
-from attrs import frozen
+from attrs import field, frozen
 from tests.loopback import free_port
 
 from bench.errors import BenchmarkError
@@ -40,6 +40,8 @@ class ServerOptions:
     watchman_url: str | None = None
     handyman: Path | None = None
     """The `handyman` command to start (another install's, for a baseline); default: ours."""
+    environment: Mapping[str, str] = field(factory=dict)
+    """Variables set for the server beyond this process's own (tokens removed)."""
 
 
 @frozen
@@ -81,6 +83,7 @@ def handyman_server(options: ServerOptions) -> Iterator[RunningServer]:
     metrics = options.work_directory / "prometheus"
     metrics.mkdir()
     environment = {name: value for name, value in os.environ.items() if name not in TOKEN_VARIABLES}
+    environment.update(options.environment)
     environment["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
     log_path = options.work_directory / "handyman-serve.log"
     with log_path.open("wb") as log:
