@@ -168,6 +168,12 @@ class Catalogue:
         """Ordered by the chapter they follow, then by id."""
         return self._index.projects_by_course.get(course_id, ())
 
+    def page_items(self, course_id: str) -> tuple[Chapter | PracticeProject, ...]:
+        """The course page's order: chapters by id, each practice project right after the
+        chapter it follows (projects of one chapter by id). Computed once per snapshot, so a
+        page lists it rather than sorting on every request."""
+        return self._index.page_items_by_course.get(course_id, ())
+
     def first_chapter(self, course_id: str) -> Chapter | None:
         chapters = self.chapters_of(course_id)
         return chapters[0] if chapters else None
@@ -205,6 +211,7 @@ class _Index:
     tasks_by_chapter: dict[str, tuple[Task, ...]]
     projects_by_course: dict[str, tuple[PracticeProject, ...]]
     chapter_position: dict[str, int]
+    page_items_by_course: dict[str, tuple[Chapter | PracticeProject, ...]]
 
     @classmethod
     def build(cls, catalogue: Catalogue) -> _Index:
@@ -222,6 +229,15 @@ class _Index:
             for chapters in chapters_by_course.values()
             for index, chapter in enumerate(chapters)
         }
+        page_items: dict[str, list[tuple[str, int, str, Chapter | PracticeProject]]] = {}
+        for chapter in catalogue.chapters:
+            page_items.setdefault(chapter.course_id, []).append(
+                (chapter.id, 0, chapter.id, chapter)
+            )
+        for project in catalogue.projects:
+            page_items.setdefault(project.course_id, []).append(
+                (project.chapter_id, 1, project.id, project)
+            )
         return cls(
             courses={c.id: c for c in catalogue.courses},
             chapters={c.id: c for c in catalogue.chapters},
@@ -232,4 +248,8 @@ class _Index:
             tasks_by_chapter={k: tuple(v) for k, v in tasks_by_chapter.items()},
             projects_by_course={k: tuple(v) for k, v in projects_by_course.items()},
             chapter_position=position,
+            page_items_by_course={
+                course_id: tuple(item for *_, item in sorted(keyed, key=lambda entry: entry[:3]))
+                for course_id, keyed in page_items.items()
+            },
         )

@@ -5,10 +5,9 @@ only."""
 from __future__ import annotations
 
 import enum
+from typing import NamedTuple
 
-from attrs import frozen
-
-from handyman_core.catalogue import Catalogue
+from handyman_core.catalogue import Catalogue, Chapter
 from handyman_core.progress import UserProgress
 from handyman_core.status import Status
 
@@ -18,8 +17,10 @@ class OutlineKind(enum.Enum):
     PROJECT = 1
 
 
-@frozen
-class OutlineRow:
+class OutlineRow(NamedTuple):
+    """A named tuple rather than a frozen attrs class: a course page makes one per chapter on
+    every request, and a tuple is built in one step where attrs sets six attributes."""
+
     item_id: str
     kind: OutlineKind
     title: str
@@ -31,37 +32,50 @@ class OutlineRow:
 def course_outline(
     catalogue: Catalogue, course_id: str, progress: UserProgress
 ) -> list[OutlineRow]:
-    """`progress` may hold only this course's rows; anonymous users pass an empty one."""
+    """`progress` may hold only this course's rows; anonymous users pass an empty one. Rows
+    follow the catalogue's page order (`Catalogue.page_items`, sorted once per snapshot); a
+    page is one pass over it with dict lookups, since it is built on every get_chapters."""
+    completed = Status.COMPLETED
+    task_of = catalogue.task
     completed_by_chapter: dict[str, int] = {}
     for task_id, item in progress.tasks.items():
-        task = catalogue.task(task_id)
-        if task is not None and item.status is Status.COMPLETED:
-            completed_by_chapter[task.chapter_id] = completed_by_chapter.get(task.chapter_id, 0) + 1
-    keyed: list[tuple[str, int, OutlineRow]] = []
-    for chapter in catalogue.chapters_of(course_id):
-        row = OutlineRow(
-            item_id=chapter.id,
-            kind=OutlineKind.CHAPTER,
-            title=chapter.title,
-            status=progress.chapters.get(chapter.id, Status.NOT_STARTED),
-            tasks_total=len(catalogue.tasks_of(chapter.id)),
-            tasks_completed=completed_by_chapter.get(chapter.id, 0),
-        )
-        keyed.append((chapter.id, OutlineKind.CHAPTER.value, row))
-    for project in catalogue.projects_of(course_id):
-        project_item = progress.projects.get(project.id)
-        status = project_item.status if project_item else Status.NOT_STARTED
-        row = OutlineRow(
-            item_id=project.id,
-            kind=OutlineKind.PROJECT,
-            title=project.title,
-            status=status,
-            tasks_total=1,
-            tasks_completed=1 if status is Status.COMPLETED else 0,
-        )
-        keyed.append((project.chapter_id, OutlineKind.PROJECT.value, row))
-    keyed.sort(key=lambda entry: (entry[0], entry[1], entry[2].item_id))
-    return [row for _, _, row in keyed]
+        if item.status is completed:
+            task = task_of(task_id)
+            if task is not None:
+                chapter_id = task.chapter_id
+                completed_by_chapter[chapter_id] = completed_by_chapter.get(chapter_id, 0) + 1
+    chapter_statuses = progress.chapters
+    projects = progress.projects
+    tasks_of = catalogue.tasks_of
+    not_started = Status.NOT_STARTED
+    rows: list[OutlineRow] = []
+    for entry in catalogue.page_items(course_id):
+        item_id = entry.id
+        if isinstance(entry, Chapter):
+            rows.append(
+                OutlineRow(
+                    item_id,
+                    OutlineKind.CHAPTER,
+                    entry.title,
+                    chapter_statuses.get(entry.id, not_started),
+                    len(tasks_of(item_id)),
+                    completed_by_chapter.get(item_id, 0),
+                )
+            )
+        else:
+            project_item = projects.get(entry.id)
+            status = project_item.status if project_item is not None else not_started
+            rows.append(
+                OutlineRow(
+                    item_id,
+                    OutlineKind.PROJECT,
+                    entry.title,
+                    status,
+                    1,
+                    1 if status is completed else 0,
+                )
+            )
+    return rows
 
 
 def active_row(outline: list[OutlineRow]) -> OutlineRow | None:

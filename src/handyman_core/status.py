@@ -90,6 +90,16 @@ def higher_status(a: Status, b: Status) -> Status:
     return a if a.rank >= b.rank else b
 
 
+_BY_VALUE: Mapping[str, Status] = {status.value: status for status in Status}
+
+
+def status_named(text: str) -> Status:
+    """`Status(text)` as a dict lookup: a page reads a status per stored row, and calling the
+    enum goes through its metaclass. Anything else raises ValueError, as `Status(text)` does."""
+    status = _BY_VALUE.get(text)
+    return Status(text) if status is None else status
+
+
 def parse_status(text: str) -> Status | None:
     """The status named by `text`, or None for anything outside the vocabulary."""
     try:

@@ -10,13 +10,14 @@ transaction or on the facade's pooled reading connection.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
 from handyman_core.ids import ChapterId, CourseId, ProjectId, TaskId, course_of_chapter
 from handyman_core.progress import ChapterView, ItemProgress, UserProgress
-from handyman_core.status import Status
+from handyman_core.status import Status, status_named
 from handyman_store.driver_sql import Driver, Row, Sql, driver_of
 
 Reader = Connection | Driver
@@ -103,7 +104,7 @@ PROJECT_ITEM = Sql.of(
 
 def course_statuses(connection: Reader, user_id: int) -> dict[CourseId, Status]:
     rows = driver_of(connection).rows(COURSE_STATUSES, {"user_id": user_id})
-    return {CourseId(course_id): Status(status) for course_id, status in rows}
+    return {CourseId(course_id): status_named(status) for course_id, status in rows}
 
 
 def course_progress(
@@ -144,7 +145,7 @@ def course_and_chapter_status(
 
 def course_status(connection: Reader, user_id: int, course_id: CourseId) -> Status | None:
     row = driver_of(connection).first(COURSE_STATUS, {"user_id": user_id, "course_id": course_id})
-    return None if row is None else Status(row[0])
+    return None if row is None else status_named(row[0])
 
 
 def chapter_statuses_of_course(
@@ -153,7 +154,7 @@ def chapter_statuses_of_course(
     rows = driver_of(connection).rows(
         CHAPTER_STATUSES_OF_COURSE, {"user_id": user_id, "course_id": course_id}
     )
-    return {ChapterId(chapter_id): Status(status) for chapter_id, status in rows}
+    return {ChapterId(chapter_id): status_named(status) for chapter_id, status in rows}
 
 
 def task_statuses_of_chapter(
@@ -162,7 +163,7 @@ def task_statuses_of_chapter(
     rows = driver_of(connection).rows(
         TASK_STATUSES_OF_CHAPTER, {"user_id": user_id, "chapter_id": chapter_id}
     )
-    return {TaskId(task_id): Status(status) for task_id, status in rows}
+    return {TaskId(task_id): status_named(status) for task_id, status in rows}
 
 
 def user_progress(connection: Reader, user_id: int, *, with_solutions: bool = True) -> UserProgress:
@@ -183,7 +184,7 @@ def project_item(connection: Reader, user_id: int, project_id: ProjectId) -> Ite
 def item_of(row: Row) -> ItemProgress:
     """(status, attempts, solution) as a core value."""
     status, attempts, solution = row
-    return ItemProgress(status=Status(status), attempts=attempts, solution=solution)
+    return _item(status, attempts, solution)
 
 
 def _progress(rows: Iterable[Row]) -> UserProgress:
@@ -193,19 +194,29 @@ def _progress(rows: Iterable[Row]) -> UserProgress:
     projects: dict[ProjectId, ItemProgress] = {}
     for kind, item_id, status, attempts, solution in rows:
         if kind == TASK:
-            tasks[TaskId(item_id)] = _item(status, attempts, solution)
+            tasks[item_id] = _item(status, attempts, solution)
         elif kind == CHAPTER:
-            chapters[ChapterId(item_id)] = Status(status)
+            chapters[item_id] = status_named(status)
         elif kind == COURSE:
-            courses[CourseId(item_id)] = Status(status)
+            courses[item_id] = status_named(status)
         else:
-            projects[ProjectId(item_id)] = _item(status, attempts, solution)
+            projects[item_id] = _item(status, attempts, solution)
     return UserProgress(courses=courses, chapters=chapters, tasks=tasks, projects=projects)
 
 
 def _item(status: str, attempts: int, solution: str) -> ItemProgress:
-    return ItemProgress(status=Status(status), attempts=attempts, solution=solution)
+    if solution == "":
+        return _bare_item(status, attempts)
+    return ItemProgress(status=status_named(status), attempts=attempts, solution=solution)
+
+
+@functools.lru_cache(maxsize=256)
+def _bare_item(status: str, attempts: int) -> ItemProgress:
+    """Rows read without their solutions differ only in status and attempts, and ItemProgress
+    is immutable: one value per pair serves every page (a row costs a cache lookup, not an
+    attrs instance). The cache keeps the most recent 256 pairs."""
+    return ItemProgress(status=status_named(status), attempts=attempts)
 
 
 def _status_or_none(value: str | None) -> Status | None:
-    return None if value is None else Status(value)
+    return None if value is None else status_named(value)

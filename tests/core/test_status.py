@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handyman_core.status import STORED_STATUSES, Status, higher_status, parse_status
+from handyman_core.status import (
+    STORED_STATUSES,
+    Status,
+    higher_status,
+    parse_status,
+    status_named,
+)
 
 statuses = st.sampled_from(list(Status))
 
@@ -70,3 +77,16 @@ def test_text_outside_the_vocabulary_parses_to_none(text: str) -> None:
 def test_parsing_is_case_sensitive() -> None:
     assert parse_status("Completed") is None
     assert parse_status("") is None
+
+
+@given(text=st.one_of(statuses.map(lambda status: status.value), st.text(max_size=15)))
+def test_status_named_is_the_enum_called_with_the_text(text: str) -> None:
+    try:
+        expected: Status | type[ValueError] = Status(text)
+    except ValueError:
+        expected = ValueError
+    if expected is ValueError:
+        with pytest.raises(ValueError):
+            status_named(text)
+    else:
+        assert status_named(text) is expected

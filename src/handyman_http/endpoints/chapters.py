@@ -24,16 +24,23 @@ from handyman_http.metrics import PROGRESS_UPDATE_COUNTERS, Event, LegacyCounter
 from handyman_http.request_check import RequestCheck
 from handyman_service import chapters
 
+_STATUS_TEXT = {status: status.value for status in Status}
+"""A status's text by dict lookup: `.value` goes through the enum's descriptor, once per row."""
 
-def _outline_element(row: OutlineRow, course_status: Status) -> dict[str, Any]:
-    return {
-        "chapter_id": row.item_id,
-        "status": row.status.value,
-        "course_status": course_status.value,
-        "title": row.title,
-        "tasks_total": row.tasks_total,
-        "tasks_completed": row.tasks_completed,
-    }
+
+def _outline_elements(outline: chapters.CourseOutline) -> list[dict[str, Any]]:
+    course_status = outline.course_status.value
+    return [
+        {
+            "chapter_id": row.item_id,
+            "status": _STATUS_TEXT[row.status],
+            "course_status": course_status,
+            "title": row.title,
+            "tasks_total": row.tasks_total,
+            "tasks_completed": row.tasks_completed,
+        }
+        for row in outline.rows
+    ]
 
 
 def page_element(page: ChapterPage) -> dict[str, Any]:
@@ -88,7 +95,7 @@ class GetChapters(Endpoint):
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         outline = chapters.outline_course(self.context, self.parse(req))
-        resp.media = [_outline_element(row, outline.course_status) for row in outline.rows]
+        resp.media = _outline_elements(outline)
 
 
 class GetChapter(Endpoint):
