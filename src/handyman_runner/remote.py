@@ -5,10 +5,10 @@ The original posted with no timeout and read any reply without `status_code` as 
 every way of not getting a learner's verdict (refused connection, timeout, HTTP error, non-JSON,
 oversized reply, a reply without an integer `status_code`) is `RunnerUnavailable`.
 
-One `RemoteRunner` serves every thread of a gthread worker. `requests.Session` is not documented
-as thread-safe; the state threads share here is urllib3's connection pool, which is, and a
-cookie jar whose policy refuses every cookie, so it never changes. Headers and timeouts are
-passed per request, never set on the session.
+One `RemoteRunner` serves every thread of a gthread worker. It speaks HTTP/1.1 through the
+standard library's `http.client` (`connection_pool`): `requests` cost more server CPU per run
+than the rest of run_task's path together (issue 12). Nothing is taken from the environment (no
+proxy, no CA bundle variable): HTTPS is checked against the system's certificate authorities.
 
 Connections are kept alive between runs: a reply is read to its end, which hands its connection
 back to the pool, and the pool keeps up to `pool_size` per runner host (the registry sizes it to
@@ -19,11 +19,13 @@ and replaced before anything is sent, so a run is never lost to it.
 
 from __future__ import annotations
 
-import http.cookiejar
+import http.client
 import itertools
 import json
 import logging
 import re
+import socket
+import ssl
 import threading
 import time
 import urllib.parse
@@ -32,13 +34,12 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import attrs
-import requests
-import urllib3
-from requests.adapters import HTTPAdapter
+import orjson
 
 from handyman_core.errors import RunnerUnavailable
 from handyman_core.run_protocol import RunRequest, RunResult
 from handyman_core.watchman_protocol import WATCHMAN_RUN_KINDS, interpret_reply, watchman_call
+from handyman_runner.connection_pool import ConnectionPool, Origin
 
 log = logging.getLogger("handyman.runner")
 
@@ -105,7 +106,14 @@ class RemoteRunner:
         self._turn = itertools.count()
         self._turn_lock = threading.Lock()
         self._pool_size = pool_size
-        self._session = _pooled_session(len(self._urls), pool_size)
+        tls = (
+            ssl.create_default_context()
+            if any(u.startswith("https:") for u in self._urls)
+            else None
+        )
+        self._pools = {
+            url: ConnectionPool(Origin.of(url), keep=pool_size, tls=tls) for url in self._urls
+        }
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -118,7 +126,7 @@ class RemoteRunner:
 
     def run(self, request: RunRequest) -> RunResult:
         call = watchman_call(request)
-        payload = json.dumps(call.body).encode("ascii")
+        payload = _json_bytes(call.body)
         started = time.monotonic()
         deadline = started + self._total_timeout
         refusals: list[str] = []
@@ -133,7 +141,8 @@ class RemoteRunner:
         raise RunnerUnavailable("no runner could be reached (" + "; ".join(refusals) + ")")
 
     def close(self) -> None:
-        self._session.close()
+        for pool in self._pools.values():
+            pool.close()
 
     def _rotation(self) -> Iterator[str]:
         """Every runner once, starting at the next one in turn."""
@@ -143,52 +152,70 @@ class RemoteRunner:
             yield self._urls[(first + offset) % len(self._urls)]
 
     def _exchange(self, base: str, path: str, payload: bytes, deadline: float) -> RunResult:
-        remaining = _time_left(deadline, base)
+        pool = self._pools[base]
         try:
-            response = self._session.post(
-                base + path,
-                data=payload,
-                headers=self._headers,
-                timeout=(min(self._connect_timeout, remaining), remaining),
-                stream=True,
-                allow_redirects=False,
+            connection, sock = pool.take(min(self._connect_timeout, _time_left(deadline, base)))
+        except OSError as error:
+            raise _NotConnected(_describe(error)) from error
+        try:
+            target = pool.origin.prefix + path
+            response = self._send(
+                base, connection, sock, target=target, payload=payload, deadline=deadline
             )
-        except requests.ConnectionError as error:
-            if _never_reached(error):
-                raise _NotConnected(_describe(error)) from error
-            raise RunnerUnavailable(f"runner {base} failed: {_describe(error)}") from error
-        except requests.Timeout as error:
+            if response.status != 200:
+                raise _refusal(base, response)
+            body = self._read_body(base, response, sock, deadline)
+        except BaseException:
+            connection.close()
+            raise
+        pool.give_back(connection)
+        return _verdict(base, body)
+
+    def _send(
+        self,
+        base: str,
+        connection: http.client.HTTPConnection,
+        sock: socket.socket,
+        *,
+        target: str,
+        payload: bytes,
+        deadline: float,
+    ) -> http.client.HTTPResponse:
+        """Sends the run and waits for the reply's head, both bounded by the time left."""
+        try:
+            sock.settimeout(_time_left(deadline, base))
+            connection.request("POST", target, body=payload, headers=self._headers)
+            return connection.getresponse()
+        except TimeoutError as error:
             raise RunnerUnavailable(
                 f"runner {base} did not answer within {self._total_timeout:g}s"
             ) from error
-        except requests.RequestException as error:
+        except (OSError, http.client.HTTPException) as error:
             raise RunnerUnavailable(f"runner {base} failed: {_describe(error)}") from error
-        with response:
-            if response.status_code != 200:
-                raise _refusal(base, response)
-            body = self._read_body(base, response, deadline)
-        return _verdict(base, body)
 
-    def _read_body(self, base: str, response: requests.Response, deadline: float) -> bytes:
+    def _read_body(
+        self, base: str, response: http.client.HTTPResponse, sock: socket.socket, deadline: float
+    ) -> bytes:
         """Reads the body a chunk at a time, each read bounded by the time left, and stops as
         soon as the body outgrows the limit."""
-        declared = response.headers.get("Content-Length", "")
+        declared = response.getheader("Content-Length", "")
         if declared.isdigit() and int(declared) > self._reply_limit:
             raise RunnerUnavailable(f"runner {base} replied with {declared} bytes, over the limit")
-        raw = response.raw
         body = bytearray()
         try:
             while True:
-                _bound_next_read(raw, _time_left(deadline, base))
-                chunk = raw.read1(_READ_CHUNK, decode_content=False)
+                sock.settimeout(_time_left(deadline, base))
+                chunk = response.read1(_READ_CHUNK)
                 if not chunk:
+                    # read1 leaves a reply read to its end open, and its connection busy.
+                    response.close()
                     return bytes(body)
                 body += chunk
                 if len(body) > self._reply_limit:
                     raise RunnerUnavailable(
                         f"runner {base} replied with more than {self._reply_limit} bytes"
                     )
-        except (urllib3.exceptions.HTTPError, OSError) as error:
+        except (OSError, http.client.HTTPException) as error:
             raise RunnerUnavailable(
                 f"runner {base} failed while replying: {_describe(error)}"
             ) from error
@@ -238,27 +265,6 @@ class _NotConnected(Exception):
     """The run never reached this runner, so another one may take it."""
 
 
-def _pooled_session(hosts: int, pool_size: int) -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    adapter = HTTPAdapter(pool_connections=hosts, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
-
-
-def _never_reached(error: requests.ConnectionError) -> bool:
-    """A refused, unresolvable, unreachable or slow-to-accept runner, or a failed TLS handshake:
-    the request was not sent."""
-    if isinstance(error, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return True
-    reason = error.args[0] if error.args else None
-    if isinstance(reason, urllib3.exceptions.MaxRetryError):
-        reason = reason.reason
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
-
-
 def _time_left(deadline: float, base: str) -> float:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
@@ -266,25 +272,36 @@ def _time_left(deadline: float, base: str) -> float:
     return remaining
 
 
-def _bound_next_read(raw: urllib3.BaseHTTPResponse, seconds: float) -> None:
-    connection = raw.connection
-    sock = getattr(connection, "sock", None) if connection is not None else None
-    if sock is not None:
-        sock.settimeout(seconds)
-
-
-def _refusal(base: str, response: requests.Response) -> RunnerUnavailable:
-    if response.status_code in _BUSY_STATUSES:
-        retry_after = retry_after_seconds(response.headers.get("Retry-After"), datetime.now(tz=UTC))
+def _refusal(base: str, response: http.client.HTTPResponse) -> RunnerUnavailable:
+    if response.status in _BUSY_STATUSES:
+        retry_after = retry_after_seconds(response.getheader("Retry-After"), datetime.now(tz=UTC))
         return RunnerUnavailable(
-            f"runner {base} is busy (HTTP {response.status_code})", retry_after=retry_after
+            f"runner {base} is busy (HTTP {response.status})", retry_after=retry_after
         )
-    return RunnerUnavailable(f"runner {base} answered HTTP {response.status_code}")
+    return RunnerUnavailable(f"runner {base} answered HTTP {response.status}")
+
+
+def _json_bytes(body: object) -> bytes:
+    """orjson's UTF-8, or the standard library's ASCII escapes for what orjson refuses (a lone
+    surrogate, which a learner's source read from a request may hold)."""
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return json.dumps(body).encode("ascii")
+
+
+def _read_json(body: bytes) -> object:
+    """orjson, and the standard library for what orjson refuses but is still JSON (a lone
+    surrogate escape, nesting deeper than orjson's limit), so no verdict is lost to it."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def _verdict(base: str, body: bytes) -> RunResult:
     try:
-        reply: object = json.loads(body)
+        reply: object = _read_json(body)
     except (ValueError, RecursionError):
         raise RunnerUnavailable(f"runner {base} replied with something other than JSON") from None
     try:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import attrs
 import pytest
 from attrs import define, field
 from hypothesis import given
@@ -40,7 +41,7 @@ PASSED = b'{"status_code": 0, "user_code_output": "hi\\n", "tests_output": "ok"}
 @define
 class Reply:
     """What the scripted runner answers; `delay` comes before the status line and `trickle`
-    between the body's bytes."""
+    between the body's bytes; a `chunked` body is sent in two chunks."""
 
     body: bytes = PASSED
     status: int = 200
@@ -48,6 +49,7 @@ class Reply:
     delay: float = 0.0
     trickle: float = 0.0
     declare_length: bool = True
+    chunked: bool = False
 
 
 @define
@@ -86,7 +88,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        if reply.declare_length:
+        if reply.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        elif reply.declare_length:
             self.send_header("Content-Length", str(len(reply.body)))
         else:
             self.send_header("Connection", "close")
@@ -98,6 +102,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _write_body(self, reply: Reply) -> None:
+        if reply.chunked:
+            half = len(reply.body) // 2
+            for piece in (reply.body[:half], reply.body[half:], b""):
+                self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+            return
         if not reply.trickle:
             self.wfile.write(reply.body)
             return
@@ -271,6 +280,53 @@ def test_a_connection_the_runner_closed_while_idle_is_replaced_without_failing_a
 
     assert runner.run(TASK).verdict is Verdict.PASSED
     assert len({received.client_port for received in scripted.received}) == 2
+
+
+def test_a_chunked_reply_is_read_and_its_connection_kept(scripted: ScriptedRunner) -> None:
+    scripted.answer(Reply(chunked=True), Reply(chunked=True))
+    runner = RemoteRunner([scripted.url])
+
+    verdicts = [runner.run(TASK).verdict for _ in range(2)]
+
+    assert verdicts == [Verdict.PASSED, Verdict.PASSED]
+    assert len({received.client_port for received in scripted.received}) == 1
+
+
+def test_a_connection_the_runner_says_it_closes_is_not_reused(scripted: ScriptedRunner) -> None:
+    scripted.answer(Reply(headers={"Connection": "close"}))
+    runner = RemoteRunner([scripted.url])
+
+    verdicts = [runner.run(TASK).verdict for _ in range(2)]
+
+    assert verdicts == [Verdict.PASSED, Verdict.PASSED]
+    assert len({received.client_port for received in scripted.received}) == 2
+
+
+def test_a_run_after_a_refused_one_gets_its_verdict(scripted: ScriptedRunner) -> None:
+    scripted.answer(Reply(b'{"error": "busy"}', status=503))
+    runner = RemoteRunner([scripted.url])
+    _no_verdict(runner)
+
+    assert runner.run(TASK).verdict is Verdict.PASSED
+
+
+def test_a_source_with_a_lone_surrogate_is_sent_intact(scripted: ScriptedRunner) -> None:
+    """orjson refuses to write a lone surrogate, which a learner's source read from a request
+    may hold; the standard library writes it as an escape."""
+    request = attrs.evolve(TASK, source_run="print('\ud800')")
+
+    RemoteRunner([scripted.url]).run(request)
+
+    assert scripted.received[0].body == watchman_call(request).body
+
+
+def test_a_reply_with_a_lone_surrogate_escape_is_a_verdict(scripted: ScriptedRunner) -> None:
+    """orjson refuses such an escape; the standard library reads it, as before."""
+    scripted.answer(Reply(b'{"status_code": 0, "user_code_output": "\\ud800", "tests_output": ""}'))
+
+    result = RemoteRunner([scripted.url]).run(TASK)
+
+    assert (result.verdict, result.user_code_output) == (Verdict.PASSED, "\ud800")
 
 
 # --- no verdict ---------------------------------------------------------------------------
