@@ -10,6 +10,7 @@ abandons it: the remote host goes on to its own time limit, and its answer is ig
 from __future__ import annotations
 
 import threading
+from typing import Protocol
 
 from attrs import frozen
 
@@ -25,12 +26,30 @@ from handyman_core.run_protocol import (
 )
 
 
-def reserve_run(runner: Runner, request: RunRequest, *, wait: bool) -> RunPlace | None:
-    """A place to start the run in (see `StartableRunner.reserve`); None when `wait` is False
-    and the run would have to wait. Raises what the runner refuses the request with."""
+class Reserve(Protocol):
+    """Takes a place to start a run in (see `StartableRunner.reserve`): None when `wait` is
+    False and the run would have to wait. Raises what the runner refuses the request with."""
+
+    def __call__(self, request: RunRequest, *, wait: bool) -> RunPlace | None: ...
+
+
+def reserver(runner: Runner) -> Reserve:
+    """How places for `runner`'s runs are taken, decided once for the runner: an isinstance
+    check against a runtime-checkable Protocol walks the protocol's members each time, and
+    issue 12's profile found it on every run."""
     if isinstance(runner, StartableRunner):
-        return runner.reserve(request, wait=wait)
-    return _OwnThread(runner, request)
+        return runner.reserve
+    return _OwnThreads(runner)
+
+
+@frozen
+class _OwnThreads:
+    """Places for a runner that can only `run` to the end: each run gets a thread."""
+
+    runner: Runner
+
+    def __call__(self, request: RunRequest, *, wait: bool) -> RunPlace:
+        return _OwnThread(self.runner, request)
 
 
 @frozen

@@ -83,6 +83,7 @@ from handyman_core.run_lifecycle import (
 )
 from handyman_core.run_protocol import (
     LanguageSupport,
+    LimitedRunner,
     ReportsLanguages,
     ReportsResourceIsolation,
     RunControl,
@@ -91,9 +92,8 @@ from handyman_core.run_protocol import (
     RunRequest,
     RunResult,
     Verdict,
-    runner_accepts,
 )
-from handyman_service.run_handles import reserve_run
+from handyman_service.run_handles import Reserve, reserver
 
 log = logging.getLogger("handyman.runs")
 
@@ -154,6 +154,13 @@ class RunTracker:
     ) -> None:
         self._log = run_log
         self._runner = runner
+        # What the runner can do is decided here, once: an isinstance check against a
+        # runtime-checkable Protocol walks its members every time (issue 12's profile found
+        # them on every run and every /health).
+        self._reserve: Reserve | None = reserver(runner) if runner is not None else None
+        self._limited = runner if isinstance(runner, LimitedRunner) else None
+        self._isolation = runner if isinstance(runner, ReportsResourceIsolation) else None
+        self._languages = runner if isinstance(runner, ReportsLanguages) else None
         self._clock = clock
         self.host_id = host_id if host_id is not None else default_host_id()
         self._pulse_seconds = pulse_seconds
@@ -184,14 +191,14 @@ class RunTracker:
     @property
     def run_limits(self) -> str | None:
         """How the runner bounds a run, when it says (`ReportsResourceIsolation`)."""
-        if isinstance(self._runner, ReportsResourceIsolation):
-            return self._runner.resource_isolation
+        if self._isolation is not None:
+            return self._isolation.resource_isolation
         return None
 
     def language_support(self) -> tuple[LanguageSupport, ...]:
         """What the runner says it can run; () when it cannot say (a remote runner, or none)."""
-        if isinstance(self._runner, ReportsLanguages):
-            return self._runner.language_support()
+        if self._languages is not None:
+            return self._languages.language_support()
         return ()
 
     def execute(self, request: RunRequest, *, owner: int | None, item_id: str | None) -> RunResult:
@@ -346,10 +353,10 @@ class RunTracker:
     def _begin(self, request: RunRequest, owner: int | None, item_id: str | None) -> _ActiveRun:
         """Admits, records and starts the run. The run comes back without a handle when it
         ended on record before it could start (stopped or failed while it waited)."""
-        runner = self._runner
-        if runner is None:
+        reserve = self._reserve
+        if reserve is None:
             raise RunnerUnavailable("no code runner is configured")
-        if not runner_accepts(runner, request.kind):
+        if self._limited is not None and request.kind not in self._limited.run_kinds:
             raise Conflict(
                 f"the configured runner cannot execute {request.kind.value} runs (the original "
                 "runner's API, --runner remote, has no endpoint for them); use the local "
@@ -364,7 +371,7 @@ class RunTracker:
                 "every run slot of this worker is taken", retry_after=BUSY_RETRY_AFTER_SECONDS
             )
         try:
-            active, place, refusal = self._admit(runner, request, owner, item_id)
+            active, place, refusal = self._admit(reserve, request, owner, item_id)
         except BaseException:
             self._in_flight.release()
             raise
@@ -372,14 +379,14 @@ class RunTracker:
             self._give_up(active, ending_without_verdict(_refusal_detail(refusal)))
             raise refusal
         if place is None:
-            place = self._wait_for_place(runner, request, active)
+            place = self._wait_for_place(reserve, request, active)
             if place is None:
                 return active
         self._launch(active, place)
         return active
 
     def _admit(
-        self, runner: Runner, request: RunRequest, owner: int | None, item_id: str | None
+        self, reserve: Reserve, request: RunRequest, owner: int | None, item_id: str | None
     ) -> tuple[_ActiveRun, RunPlace | None, Exception | None]:
         """Records the run in one write, within its owner's allowance: `running` when the
         runner has a place for it now (the place comes back), `queued` when it must wait for
@@ -387,7 +394,7 @@ class RunTracker:
         end). Raises TooManyRuns, recording nothing, when the owner has no run left."""
         refusal: Exception | None = None
         try:
-            place = reserve_run(runner, request, wait=False)
+            place = reserve(request, wait=False)
         except Exception as error:
             place, refusal = None, error
         status = RunStatus.QUEUED if place is None else RunStatus.RUNNING
@@ -414,12 +421,12 @@ class RunTracker:
         return self._register(run_id), place, refusal
 
     def _wait_for_place(
-        self, runner: Runner, request: RunRequest, active: _ActiveRun
+        self, reserve: Reserve, request: RunRequest, active: _ActiveRun
     ) -> RunPlace | None:
         """A queued run waits for its place, then is recorded running. None when it ended on
         record meanwhile (stopped, or failed as orphaned): it never runs."""
         try:
-            place = reserve_run(runner, request, wait=True)
+            place = reserve(request, wait=True)
             if place is None:
                 raise RunnerUnavailable("the runner gave no place for the run")
         except Exception as error:
