@@ -174,9 +174,13 @@ class RunTracker:
         self._last_prune = time.monotonic()
         self._lock = threading.Lock()
         self._runs_changed = threading.Condition(self._lock)
-        """Wakes the pulse thread when a run is registered (its first pulse may be the next)."""
+        """Wakes the pulse thread when a run registered is due before the thread would wake."""
         self._active: dict[str, _ActiveRun] = {}
         self._pulse_thread: threading.Thread | None = None
+        self._pulse_wakes_at: float | None = None
+        """When the pulse thread, while it waits, wakes by itself (`time.monotonic`); None while
+        it is not waiting. A run registered is due later than that in the usual case (its first
+        pulse comes a second after it began), and then the thread is left asleep."""
         self._last_sweep = time.monotonic()
         self._closing = False
         self._shutdown_deadline: float | None = None
@@ -534,7 +538,7 @@ class RunTracker:
                     target=self._pulse_loop, name="run-pulse", daemon=True
                 )
                 self._pulse_thread.start()
-            else:
+            elif self._pulse_wakes_at is not None and active.pulse_due < self._pulse_wakes_at:
                 self._runs_changed.notify()
         return active
 
@@ -589,7 +593,9 @@ class RunTracker:
                 wait = min(active.pulse_due for active in self._active.values()) - now
                 if wait <= 0:
                     break
+                self._pulse_wakes_at = now + wait
                 self._runs_changed.wait(wait)
+                self._pulse_wakes_at = None
             horizon = now + self._pulse_seconds / 2
             due = [
                 active

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
 
 import pytest
@@ -330,3 +330,40 @@ def test_without_a_retention_runs_are_kept() -> None:
     )
     assert later.prune() == 0
     assert log.list_runs(RunFilter(), offset=0, limit=10).total == 1
+
+
+class CountedPulses(InMemoryStore):
+    """Remembers which runs each pulse was for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pulsed: list[str] = []
+
+    def record_pulse(self, run_ids: Collection[str], *args: object, **kwargs: object) -> object:
+        self.pulsed.extend(run_ids)
+        return super().record_pulse(run_ids, *args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_run_due_before_the_pulse_thread_wakes_gets_its_first_pulse_on_time() -> None:
+    """The pulse thread sleeps until the next pulse it knows of; a run whose first pulse comes
+    sooner wakes it (and only such a run: the usual one is due later and leaves it asleep)."""
+    runner = HeldRunner()
+    log = CountedPulses()
+    runs = RunTracker(
+        log, runner, lambda: NOW, host_id="h:1", pulse_seconds=60, first_pulse_seconds=0.05
+    )
+    first = runs.submit(SCRIPT, owner=7)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while first not in log.pulsed:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+    second = runs.submit(SCRIPT, owner=8)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while second not in log.pulsed:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+
+    runner.nth_run(0).end()
+    runner.nth_run(1).end()
+    runs.shutdown(grace_seconds=WAIT_SECONDS)
