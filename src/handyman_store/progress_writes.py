@@ -14,8 +14,9 @@ The three writes the site makes all the time cost one round trip each on Postgre
   attempt and starts chapter and course if they have no row. The user's advisory lock is the
   statement's first step (a CTE every write selects from), so the statement still waits for a
   merge of the same user to commit instead of slipping between its copy and its delete.
-- **update_chapter_progress** is BEGIN, the lock, one statement and COMMIT sent together in
-  psycopg's pipeline mode. The statement reads the chapter and its tasks (after the lock, so it
+- **update_chapter_progress** is BEGIN, the lock, one statement and COMMIT sent together as
+  one simple-query string (`driver_sql.one_round_trip`; the statement PREPAREd once per
+  connection). The statement reads the chapter and its tasks (after the lock, so it
   sees any merge that committed first) and applies the core's decision from a table of the
   core's own answers for the requested status (`decide_chapter_update` over every current
   status and task state), then returns what it read; Python decides again on the same values
@@ -62,11 +63,12 @@ from handyman_core.unicode_text import check_storable_text
 from handyman_store.attempt_log import attempt_instant, log_attempt, passback_columns
 from handyman_store.database import user_write_lock
 from handyman_store.driver_sql import (
+    Prepared,
     Sql,
     autocommit,
     driver_kind,
     driver_of,
-    pipelined,
+    one_round_trip,
     stored_timestamp,
 )
 from handyman_store.progress_reads import (
@@ -160,7 +162,7 @@ START_COURSE_SQLITE = Sql.of(
 LOG_TASK_ATTEMPT_SQLITE = Sql.of(
     f"INSERT INTO attempts ({_ATTEMPT_COLUMNS}) VALUES ({_ATTEMPT_VALUES})"
 )
-UPDATE_CHAPTER = Sql.of(
+UPDATE_CHAPTER_TEXT = (
     "WITH state AS (SELECT "
     "coalesce((SELECT status FROM chapter_progress WHERE user_id = :user_id "
     "AND chapter_id = :chapter_id), '') AS current, "
@@ -178,6 +180,20 @@ UPDATE_CHAPTER = Sql.of(
     "SELECT state.current, state.done, chapter.chapter_id, chapter.status FROM state "
     "LEFT JOIN chapter_progress AS chapter ON chapter.user_id = :user_id "
     "AND chapter.course_id = :course_id"
+)
+UPDATE_CHAPTER = Prepared.of(
+    "handyman_update_chapter",
+    UPDATE_CHAPTER_TEXT,
+    [
+        ("user_id", "bigint"),
+        ("chapter_id", "text"),
+        ("course_id", "text"),
+        ("live_task_ids", "text[]"),
+        ("live_task_count", "bigint"),
+        ("rule_current", "text[]"),
+        ("rule_done", "boolean[]"),
+        ("rule_status", "text[]"),
+    ],
 )
 """Run after LOCK_USER in the same transaction, so its snapshot comes after the lock."""
 
@@ -412,7 +428,7 @@ def _update_chapter_postgresql(
         "rule_done": [done for _, done, _ in rules],
         "rule_status": [status for _, _, status in rules],
     }
-    rows = pipelined(engine, [(LOCK_USER, parameters), (UPDATE_CHAPTER, parameters)])
+    rows = one_round_trip(engine, [LOCK_USER, UPDATE_CHAPTER], parameters)
     current_text, tasks_done = rows[0][0], rows[0][1]
     chapters = {
         ChapterId(chapter): Status(status) for _, _, chapter, status in rows if chapter is not None

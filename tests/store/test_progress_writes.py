@@ -394,6 +394,33 @@ def test_a_refused_chapter_change_writes_nothing(db: Engine) -> None:
     assert progress(db) == UserProgress(chapters={CHAPTER: Status.COMPLETED})
 
 
+def _prepared_statements(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.exec_driver_sql("SELECT name FROM pg_prepared_statements").scalars())
+
+
+def test_a_chapter_update_survives_the_connection_losing_its_prepared_statement(
+    db: Engine,
+) -> None:
+    """psycopg sends DEALLOCATE ALL whenever it clears its own prepared statements, which
+    drops the update's as well; the next update prepares it again and is applied once."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL prepares the statement; SQLite runs it as separate statements")
+    update_chapter(db, "in_progress", chapter=NEXT_CHAPTER)
+    assert "handyman_update_chapter" in _prepared_statements(db)
+    with db.connect() as connection:
+        connection.exec_driver_sql("DEALLOCATE ALL")
+    assert _prepared_statements(db) == []
+    assert update_chapter(db, "in_progress") == progress_writes.ChapterUpdate(
+        Apply(Status.IN_PROGRESS), CHAPTER
+    )
+    assert progress(db).chapters == {
+        CHAPTER: Status.IN_PROGRESS,
+        NEXT_CHAPTER: Status.IN_PROGRESS,
+    }
+    assert "handyman_update_chapter" in _prepared_statements(db)
+
+
 # playgrounds
 
 
