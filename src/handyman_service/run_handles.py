@@ -9,7 +9,9 @@ abandons it: the remote host goes on to its own time limit, and its answer is ig
 
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Callable
 from typing import Protocol
 
 from attrs import frozen
@@ -79,11 +81,8 @@ class AbandonableRun:
     @classmethod
     def begin(cls, runner: Runner, request: RunRequest) -> AbandonableRun:
         run = cls()
-        thread = threading.Thread(
-            target=run._execute, args=(runner, request), name="blocking-run", daemon=True
-        )
         try:
-            thread.start()
+            _RUN_THREADS.run(lambda: run._execute(runner, request))
         except RuntimeError:
             raise RunnerUnavailable("cannot start a thread for the run") from None
         return run
@@ -131,3 +130,53 @@ class AbandonableRun:
             self._result = result
             self._error = error
             self._settled.set()
+
+
+class RunThreads:
+    """Threads for blocking runs. A thread whose run has ended waits up to `idle_seconds` for
+    the next one before it ends: starting a thread per run (and waiting for it to start) was
+    4 % of run_task's worker CPU with a remote runner. A run never waits for a thread: with
+    none idle, one is started."""
+
+    def __init__(self, idle_seconds: float = 30.0) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        """Threads waiting for a job, less the jobs already handed to them."""
+        self._idle_seconds = idle_seconds
+
+    @property
+    def idle(self) -> int:
+        with self._lock:
+            return self._idle
+
+    def run(self, job: Callable[[], None]) -> None:
+        """Runs `job` on a thread of its own; RuntimeError when no thread can be started.
+        `job` must not raise."""
+        with self._lock:
+            if self._idle > 0:
+                self._idle -= 1
+                self._jobs.put(job)
+                return
+        threading.Thread(target=self._serve, args=(job,), name="blocking-run", daemon=True).start()
+
+    def _serve(self, job: Callable[[], None]) -> None:
+        while True:
+            job()
+            del job  # the ended run is not kept alive by a thread waiting for the next one
+            with self._lock:
+                self._idle += 1
+            try:
+                job = self._jobs.get(timeout=self._idle_seconds)
+            except queue.Empty:
+                # A job handed over after the wait timed out is in the queue already (it is
+                # put under the lock): take it, or end as one idle thread fewer.
+                with self._lock:
+                    try:
+                        job = self._jobs.get_nowait()
+                    except queue.Empty:
+                        self._idle -= 1
+                        return
+
+
+_RUN_THREADS = RunThreads()
