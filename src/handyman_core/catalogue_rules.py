@@ -44,13 +44,15 @@ class CatalogueCheck:
 def check_catalogue(catalogue: Catalogue) -> CatalogueCheck:
     warnings: list[str] = []
     errors: list[str] = []
+    examples = _examples_by_chapter(catalogue)
     for course in catalogue.courses:
         for chapter in catalogue.chapters_of(course.id):
             tasks = catalogue.tasks_of(chapter.id)
+            mentioned = mentioned_ids(chapter.text)
             for task in tasks:
-                warnings.extend(_task_problems(catalogue, chapter, task))
+                warnings.extend(_task_problems(catalogue, chapter, task, mentioned))
             warnings.extend(_unknown_marked_tasks(chapter, tasks))
-            for example in _examples_of(catalogue, chapter):
+            for example in examples.get(chapter.id, ()):
                 warnings.extend(_example_problems(catalogue, chapter, example))
         if not catalogue.chapters_of(course.id):
             warnings.append(f"{course.id}: the course has no chapters")
@@ -89,13 +91,15 @@ def marked_task_ids(text: str) -> list[str]:
     ]
 
 
-def _task_problems(catalogue: Catalogue, chapter: Chapter, task: Task) -> list[str]:
+def _task_problems(
+    catalogue: Catalogue, chapter: Chapter, task: Task, mentioned: set[str]
+) -> list[str]:
     where = f"{chapter.course_id}/{chapter.id}/tasks/{task.id}"
     problems = []
     course = catalogue.course(chapter.course_id)
     if task.wrappers.test is None and (course is None or course.fallbacks.test is None):
         problems.append(f"{where}: missing wrapper wrapper_test")
-    if task.id not in mentioned_ids(chapter.text):
+    if task.id not in mentioned:
         problems.append(f"{where}: no chapter text mentions #{task.id}")
     return problems
 
@@ -109,8 +113,12 @@ def _unknown_marked_tasks(chapter: Chapter, tasks: tuple[Task, ...]) -> list[str
     ]
 
 
-def _examples_of(catalogue: Catalogue, chapter: Chapter) -> list[Example]:
-    return [example for example in catalogue.examples if example.chapter_id == chapter.id]
+def _examples_by_chapter(catalogue: Catalogue) -> dict[str, list[Example]]:
+    """Each chapter's examples, in the catalogue's order."""
+    by_chapter: dict[str, list[Example]] = {}
+    for example in catalogue.examples:
+        by_chapter.setdefault(example.chapter_id, []).append(example)
+    return by_chapter
 
 
 def _example_problems(catalogue: Catalogue, chapter: Chapter, example: Example) -> list[str]:

@@ -18,8 +18,9 @@ Decisions where the original importer had none (or crashed):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from attrs import Factory, define, frozen
@@ -56,10 +57,11 @@ from handyman_core.ids import (
 from handyman_core.jsonb_text import jsonb_text
 from handyman_store.course_folder_files import (
     DecodedText,
-    EntryKind,
     FolderFiles,
     TextProblem,
+    join,
 )
+from handyman_store.course_folder_snapshot import EntryKind, FolderSnapshot, snapshot_folder
 
 MAX_PROJECT_FILE_BYTES = 1024 * 1024
 """A project file above this is left out (with a warning): the site ships files to browsers."""
@@ -76,27 +78,35 @@ class FolderReading:
     catalogue: Catalogue
     warnings: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    digest: str | None = None
+    """The snapshot's digest (`course_folder_snapshot`): what recognises this folder next time."""
 
     @property
     def usable(self) -> bool:
         return not self.errors
 
 
-def read_course_folder(root: Path) -> FolderReading:
+def read_course_folder(root: Path | str) -> FolderReading:
     """Read every course under `root`, in sorted order so that the result is deterministic."""
-    files = FolderFiles(root)
+    return read_snapshot(snapshot_folder(root))
+
+
+def read_snapshot(snapshot: FolderSnapshot) -> FolderReading:
+    """What `read_course_folder` makes of a folder, from its snapshot."""
+    files = FolderFiles(snapshot)
     found = _Found()
-    if not root.is_dir():
-        files.error(f"{root}: not a folder")
+    if not os.path.isdir(snapshot.root):
+        files.error(f"{snapshot.root}: not a folder")
     else:
-        for name, kind in files.entries(root).items():
+        for name, kind in files.entries("").items():
             if kind is EntryKind.DIRECTORY:
-                _read_course(files, found, root / name)
+                _read_course(files, found, name)
     check = check_catalogue(found.catalogue())
     return FolderReading(
         check.catalogue,
         (*files.warnings, *check.warnings),
         (*files.errors, *check.errors),
+        snapshot.digest,
     )
 
 
@@ -118,8 +128,8 @@ class _Found:
         )
 
 
-def _read_course(files: FolderFiles, found: _Found, directory: Path) -> None:
-    name = directory.name
+def _read_course(files: FolderFiles, found: _Found, directory: str) -> None:
+    name = directory
     if "tags.json" not in files.scan(directory):
         files.warn(f"{name}: skipped, no tags.json (not a course)")
         return
@@ -128,7 +138,7 @@ def _read_course(files: FolderFiles, found: _Found, directory: Path) -> None:
         files.error(f"{name}: the folder name is not a valid course id ([a-z][a-z0-9]*)")
         return
     entries = files.entries(directory)
-    tags = _read_json_object(files, directory / "tags.json", entries)
+    tags = _read_json_object(files, directory, "tags.json", entries)
     if tags is None:
         return
     title = tags.get("title", name.capitalize())
@@ -176,10 +186,10 @@ def _read_course(files: FolderFiles, found: _Found, directory: Path) -> None:
                 found,
                 course_id=course_id,
                 chapter_id=chapter_id,
-                directory=directory / entry,
+                directory=join(directory, entry),
             )
     if entries.get("practice") is EntryKind.DIRECTORY:
-        _read_practice(files, found, course_id, directory / "practice")
+        _read_practice(files, found, course_id, join(directory, "practice"))
 
 
 def _read_chapter(
@@ -188,9 +198,9 @@ def _read_chapter(
     *,
     course_id: CourseId,
     chapter_id: ChapterId,
-    directory: Path,
+    directory: str,
 ) -> None:
-    where = files.relative(directory)
+    where = directory
     entries = files.entries(directory)
     text = _optional_text(files, directory, entries, "text.md")
     title: str = chapter_id
@@ -205,15 +215,15 @@ def _read_chapter(
     found.chapters.append(Chapter(id=chapter_id, course_id=course_id, title=title, text=text))
 
     if entries.get("tasks") is EntryKind.DIRECTORY:
-        found.tasks.extend(_read_tasks(files, chapter_id, directory / "tasks"))
+        found.tasks.extend(_read_tasks(files, chapter_id, join(directory, "tasks")))
     if entries.get("examples") is EntryKind.DIRECTORY:
-        found.examples.extend(_read_examples(files, chapter_id, directory / "examples"))
+        found.examples.extend(_read_examples(files, chapter_id, join(directory, "examples")))
 
 
-def _read_tasks(files: FolderFiles, chapter_id: ChapterId, directory: Path) -> list[Task]:
+def _read_tasks(files: FolderFiles, chapter_id: ChapterId, directory: str) -> list[Task]:
     tasks = []
     for name, kind in _item_entries(files, directory):
-        where = files.relative(directory / name)
+        where = join(directory, name)
         task_id = _parsed(parse_task_id, name)
         if task_id is None:
             files.warn(f"{where}: not named {chapter_id}_task_NNNN; skipped")
@@ -224,15 +234,15 @@ def _read_tasks(files: FolderFiles, chapter_id: ChapterId, directory: Path) -> l
         if kind is not EntryKind.DIRECTORY:
             files.warn(f"{where}: not a folder; skipped")
             continue
-        wrappers = _read_wrappers(files, directory / name, files.entries(directory / name))
+        wrappers = _read_wrappers(files, where, files.entries(where))
         tasks.append(Task(id=task_id, chapter_id=chapter_id, wrappers=wrappers))
     return tasks
 
 
-def _read_examples(files: FolderFiles, chapter_id: ChapterId, directory: Path) -> list[Example]:
+def _read_examples(files: FolderFiles, chapter_id: ChapterId, directory: str) -> list[Example]:
     examples = []
     for name, kind in _item_entries(files, directory):
-        where = files.relative(directory / name)
+        where = join(directory, name)
         example_id = _parsed(parse_example_id, name)
         if example_id is None:
             files.warn(f"{where}: not a valid example id ([a-z0-9_]+); skipped")
@@ -240,14 +250,14 @@ def _read_examples(files: FolderFiles, chapter_id: ChapterId, directory: Path) -
         if kind is not EntryKind.DIRECTORY:
             files.warn(f"{where}: not a folder; skipped")
             continue
-        wrappers = _read_wrappers(files, directory / name, files.entries(directory / name))
+        wrappers = _read_wrappers(files, where, files.entries(where))
         examples.append(Example(id=example_id, chapter_id=chapter_id, wrappers=wrappers))
     return examples
 
 
-def _read_practice(files: FolderFiles, found: _Found, course_id: CourseId, directory: Path) -> None:
+def _read_practice(files: FolderFiles, found: _Found, course_id: CourseId, directory: str) -> None:
     for name, kind in _item_entries(files, directory):
-        where = files.relative(directory / name)
+        where = join(directory, name)
         project_id = _parsed(parse_project_id, name)
         if project_id is None or not name.startswith(f"{course_id}_"):
             files.warn(f"{where}: not named {course_id}_<name> ([a-z0-9_]); skipped")
@@ -256,7 +266,7 @@ def _read_practice(files: FolderFiles, found: _Found, course_id: CourseId, direc
         elif kind is not EntryKind.DIRECTORY:
             files.warn(f"{where}: not a folder; skipped")
         else:
-            project = _read_project(files, course_id, project_id, directory / name)
+            project = _read_project(files, course_id, project_id, where)
             if project is not None:
                 found.projects.append(project)
 
@@ -265,11 +275,11 @@ def _read_project(
     files: FolderFiles,
     course_id: CourseId,
     project_id: ProjectId,
-    directory: Path,
+    directory: str,
 ) -> PracticeProject | None:
-    where = files.relative(directory)
+    where = directory
     entries = files.entries(directory)
-    data = _read_json_object(files, directory / "data.json", entries)
+    data = _read_json_object(files, directory, "data.json", entries)
     if data is None:
         return None
     chapter_id = data.get("chapter_id")
@@ -298,7 +308,7 @@ def _read_project(
 
     project_files: tuple[ProjectFile, ...] = ()
     if entries.get("project") is EntryKind.DIRECTORY:
-        project_files = _read_project_tree(files, directory / "project")
+        project_files = _read_project_tree(files, join(directory, "project"))
     else:
         files.warn(f"{where}: no project/ folder; the project starts empty")
     return PracticeProject(
@@ -314,20 +324,21 @@ def _read_project(
     )
 
 
-def _read_project_tree(files: FolderFiles, root: Path) -> tuple[ProjectFile, ...]:
+def _read_project_tree(files: FolderFiles, root: str) -> tuple[ProjectFile, ...]:
     """Every UTF-8 text file below `root`; binary and oversized ones are left out with a warning."""
     read: list[ProjectFile] = []
     total_bytes = 0
     pending = [root]
+    below_root = len(root) + 1
     while pending:
         directory = pending.pop()
         for name, kind in files.entries(directory).items():
-            path = directory / name
+            path = join(directory, name)
             if kind is EntryKind.DIRECTORY:
                 pending.append(path)
                 continue
             if len(read) >= MAX_PROJECT_FILES:
-                files.error(f"{files.relative(root)}: more than {MAX_PROJECT_FILES} files")
+                files.error(f"{root}: more than {MAX_PROJECT_FILES} files")
                 return ()
             decoded = files.decode(path, MAX_PROJECT_FILE_BYTES)
             contents = _project_file_text(files, path, decoded)
@@ -335,17 +346,16 @@ def _read_project_tree(files: FolderFiles, root: Path) -> tuple[ProjectFile, ...
                 continue
             total_bytes += len(contents.encode())
             if total_bytes > MAX_PROJECT_BYTES:
-                files.error(f"{files.relative(root)}: more than {MAX_PROJECT_BYTES} bytes of text")
+                files.error(f"{root}: more than {MAX_PROJECT_BYTES} bytes of text")
                 return ()
-            relative = PurePosixPath(*path.relative_to(root).parts).as_posix()
-            read.append(ProjectFile(path=relative, contents=contents))
+            read.append(ProjectFile(path=path[below_root:], contents=contents))
     return tuple(sorted(read, key=lambda file: file.path))
 
 
 def _project_file_text(
-    files: FolderFiles, path: Path, decoded: DecodedText | TextProblem
+    files: FolderFiles, path: str, decoded: DecodedText | TextProblem
 ) -> str | None:
-    where = files.relative(path)
+    where = path
     if decoded is TextProblem.UNREADABLE:
         files.error(f"{where}: unreadable")
         return None
@@ -360,7 +370,9 @@ def _project_file_text(
     return decoded.text
 
 
-def _read_wrappers(files: FolderFiles, directory: Path, entries: dict[str, EntryKind]) -> Wrappers:
+def _read_wrappers(
+    files: FolderFiles, directory: str, entries: Mapping[str, EntryKind]
+) -> Wrappers:
     return Wrappers(
         test=_optional_text(files, directory, entries, "wrapper_test"),
         run=_optional_text(files, directory, entries, "wrapper_run"),
@@ -369,26 +381,26 @@ def _read_wrappers(files: FolderFiles, directory: Path, entries: dict[str, Entry
 
 
 def _optional_text(
-    files: FolderFiles, directory: Path, entries: dict[str, EntryKind], name: str
+    files: FolderFiles, directory: str, entries: Mapping[str, EntryKind], name: str
 ) -> str | None:
     """The text of `directory/name` if it is a file; None if absent (or unreadable: an error)."""
     kind = entries.get(name)
     if kind is None:
         return None
     if kind is not EntryKind.FILE:
-        files.warn(f"{files.relative(directory / name)}: a folder where a file belongs; ignored")
+        files.warn(f"{join(directory, name)}: a folder where a file belongs; ignored")
         return None
-    return files.read_text(directory / name)
+    return files.read_text(join(directory, name))
 
 
 def _read_json_object(
-    files: FolderFiles, path: Path, entries: dict[str, EntryKind]
+    files: FolderFiles, directory: str, name: str, entries: Mapping[str, EntryKind]
 ) -> dict[str, Any] | None:
-    where = files.relative(path)
-    if entries.get(path.name) is not EntryKind.FILE:
+    where = join(directory, name)
+    if entries.get(name) is not EntryKind.FILE:
         files.error(f"{where}: missing or not a regular file")
         return None
-    text = files.read_text(path)
+    text = files.read_text(where)
     if text is None:
         return None
     try:
@@ -416,7 +428,7 @@ def _holds_nul(value: object) -> bool:
     return False
 
 
-def _item_entries(files: FolderFiles, directory: Path) -> list[tuple[str, EntryKind]]:
+def _item_entries(files: FolderFiles, directory: str) -> list[tuple[str, EntryKind]]:
     """Entries of a folder of items (tasks, examples, projects); dot-files are never items."""
     return [(n, k) for n, k in files.entries(directory).items() if not n.startswith(".")]
 

@@ -3,27 +3,24 @@
 The folder is written by course authors, not by us: a symlink could point anywhere on the host, a
 file could be huge, binary or in a legacy encoding, and a stray BOM would reach the runner. Every
 read of the importer goes through `FolderFiles`, so those checks live in one place and every finding
-names the file by its path relative to the folder root.
+names the file by its path relative to the folder root. The files themselves were read once,
+by the walk that took the folder's snapshot (`course_folder_snapshot`); paths here are the
+snapshot's relative strings (`course/chapter/text.md`).
 """
 
 from __future__ import annotations
 
 import codecs
-import os
+from collections.abc import Mapping
 from enum import Enum
-from pathlib import Path, PurePosixPath
 
 from attrs import define, field, frozen
 
-MAX_TEXT_BYTES = 4 * 1024 * 1024
-"""A wrapper, text or JSON file above this is refused: it would be stored and served as it is."""
-
-
-class EntryKind(Enum):
-    FILE = "file"
-    DIRECTORY = "directory"
-    SYMLINK = "symlink"
-    OTHER = "other"
+from handyman_store.course_folder_snapshot import (
+    MAX_TEXT_BYTES,
+    EntryKind,
+    FolderSnapshot,
+)
 
 
 class TextProblem(Enum):
@@ -41,17 +38,16 @@ class DecodedText:
     had_bom: bool
 
 
+_NO_ENTRIES: Mapping[str, EntryKind] = {}
+
+
 @define
 class FolderFiles:
-    """Reads under `root`; findings accumulate in `warnings` and `errors`, in reading order."""
+    """Reads from a snapshot; findings accumulate in `warnings` and `errors`, in reading order."""
 
-    root: Path
+    snapshot: FolderSnapshot
     warnings: list[str] = field(factory=list)
     errors: list[str] = field(factory=list)
-
-    def relative(self, path: Path) -> str:
-        """The POSIX path of `path` below the root, as findings name files."""
-        return PurePosixPath(*path.relative_to(self.root).parts).as_posix()
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -59,38 +55,32 @@ class FolderFiles:
     def error(self, message: str) -> None:
         self.errors.append(message)
 
-    def scan(self, directory: Path) -> dict[str, EntryKind]:
+    def scan(self, directory: str) -> Mapping[str, EntryKind]:
         """Entries of a directory by name, sorted, without following any symlink. Hidden
-        entries and Python bytecode caches are not course content and are passed over
-        silently (see `is_clutter`)."""
-        try:
-            with os.scandir(directory) as listing:
-                kinds = {
-                    entry.name: _kind_of(entry) for entry in listing if not is_clutter(entry.name)
-                }
-        except OSError as problem:
-            self.error(f"{self.relative(directory)}: cannot list the folder ({problem.strerror})")
-            return {}
-        return dict(sorted(kinds.items()))
+        entries and Python bytecode caches are not course content and were passed over
+        silently by the walk (see `course_folder_snapshot.is_clutter`)."""
+        listing = self.snapshot.listings.get(directory, _NO_ENTRIES)
+        if isinstance(listing, str):
+            self.error(f"{directory or '.'}: cannot list the folder ({listing})")
+            return _NO_ENTRIES
+        return listing
 
-    def entries(self, directory: Path) -> dict[str, EntryKind]:
+    def entries(self, directory: str) -> dict[str, EntryKind]:
         """Like `scan`, but symlinks and special files are reported and left out."""
         kept: dict[str, EntryKind] = {}
         for name, kind in self.scan(directory).items():
             if kind is EntryKind.SYMLINK:
-                self.warn(f"{self.relative(directory / name)}: symlink skipped")
+                self.warn(f"{join(directory, name)}: symlink skipped")
             elif kind is EntryKind.OTHER:
-                self.warn(f"{self.relative(directory / name)}: special file skipped")
+                self.warn(f"{join(directory, name)}: special file skipped")
             else:
                 kept[name] = kind
         return kept
 
-    def decode(self, path: Path, limit: int) -> DecodedText | TextProblem:
-        """The file as UTF-8 text without its BOM; reads at most `limit` + 1 bytes."""
-        try:
-            with path.open("rb") as stream:
-                data = stream.read(limit + 1)
-        except OSError:
+    def decode(self, path: str, limit: int) -> DecodedText | TextProblem:
+        """The file as UTF-8 text without its BOM; more than `limit` bytes is too large."""
+        data = self.snapshot.contents.get(path)
+        if data is None:
             return TextProblem.UNREADABLE
         if len(data) > limit:
             return TextProblem.TOO_LARGE
@@ -105,7 +95,7 @@ class FolderFiles:
             return TextProblem.NOT_UTF8
         return DecodedText(text, had_bom)
 
-    def read_text(self, path: Path) -> str | None:
+    def read_text(self, path: str) -> str | None:
         """A text file the folder cannot do without: any problem is an error, a BOM a warning."""
         decoded = self.decode(path, MAX_TEXT_BYTES)
         if isinstance(decoded, TextProblem):
@@ -114,33 +104,13 @@ class FolderFiles:
                 if decoded is TextProblem.TOO_LARGE
                 else decoded.value
             )
-            self.error(f"{self.relative(path)}: {detail}")
+            self.error(f"{path}: {detail}")
             return None
         if decoded.had_bom:
-            self.warn(f"BOM removed from {self.relative(path)}")
+            self.warn(f"BOM removed from {path}")
         return decoded.text
 
 
-BYTECODE_CACHE = "__pycache__"
-_BYTECODE_SUFFIXES = (".pyc", ".pyo")
-
-
-def is_clutter(name: str) -> bool:
-    """Hidden files and folders (`.git`, `.DS_Store`, editor swap files) and Python bytecode
-    (`__pycache__/`, `*.pyc`): tools leave them in a folder, authors never write them. pip
-    compiles the example course's project files when it installs the package, so an installed
-    copy always has a `__pycache__` the source checkout lacks."""
-    return name.startswith(".") or name == BYTECODE_CACHE or name.endswith(_BYTECODE_SUFFIXES)
-
-
-def _kind_of(entry: os.DirEntry[str]) -> EntryKind:
-    try:
-        if entry.is_symlink():
-            return EntryKind.SYMLINK
-        if entry.is_dir(follow_symlinks=False):
-            return EntryKind.DIRECTORY
-        if entry.is_file(follow_symlinks=False):
-            return EntryKind.FILE
-    except OSError:
-        pass
-    return EntryKind.OTHER
+def join(directory: str, name: str) -> str:
+    """The relative path of `name` in `directory` ("" being the root)."""
+    return f"{directory}/{name}" if directory else name
