@@ -33,7 +33,7 @@ def catalogue_version(connection: Connection) -> CatalogueVersion:
 
 
 def _live(connection: Connection, kind: ItemKind[Item]) -> tuple[Item, ...]:
-    table = kind.table
+    table = schema.metadata.tables[kind.table.name]
     rows = connection.execute(select(table).where(table.c.retired.is_(False))).mappings()
     # Sorted here, not by ORDER BY: PostgreSQL's collation need not be bytewise.
     return tuple(kind.from_row(row) for row in sorted(rows, key=kind.key_of))

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
-import platformdirs
 import psycopg
 import sqlalchemy
 from attrs import frozen
@@ -39,90 +38,39 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-from handyman_core.errors import DependencyUnavailable
+from handyman_store.advisory_locks import CATALOGUE_IMPORT_LOCK_KEY, MIGRATION_LOCK_KEY
+from handyman_store.database_location import (
+    POSTGRESQL_SCHEMES,
+    SQLITE_SCHEMES,
+    DatabaseKind,
+    DatabaseUnavailable,
+    default_sqlite_path,
+)
+from handyman_store.database_timeouts import BATCH_TIMEOUTS, DatabaseTimeouts
+from handyman_store.driver_connection import SQLITE_BUSY_TIMEOUT_MS, configure_sqlite
 
-DatabaseKind = Literal["sqlite", "postgresql"]
+__all__ = [
+    "BATCH_TIMEOUTS",
+    "CATALOGUE_IMPORT_LOCK_KEY",
+    "MIGRATION_LOCK_KEY",
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "DatabaseDidNotAnswer",
+    "DatabaseKind",
+    "DatabaseTimeouts",
+    "DatabaseUnavailable",
+    "DatabaseUrl",
+    "catalogue_write_lock",
+    "check",
+    "create_engine",
+    "database_failure",
+    "default_database_url",
+    "migration_lock",
+    "read_connection",
+    "read_once_more_after_a_restart",
+    "user_write_lock",
+]
 
-_POSTGRESQL_SCHEMES = frozenset({"postgresql", "postgres", "postgresql+psycopg"})
-_SQLITE_SCHEMES = frozenset({"sqlite", "sqlite+pysqlite"})
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-CATALOGUE_IMPORT_LOCK_KEY = -1
-MIGRATION_LOCK_KEY = -2
-"""PostgreSQL advisory-lock keys: negative for process-wide jobs, positive user ids for users.
-Run admissions lock in the two-key space, apart from these (migration 0006)."""
 _CREDENTIALS = re.compile(r"(//[^:/@]*:)[^@/]*@")
-
-
-class DatabaseUnavailable(DependencyUnavailable):
-    """The configured database cannot be used; the message says why, without a traceback or SQL."""
-
-    dependency = "database"
-
-
-@frozen
-class DatabaseTimeouts:
-    """How long PostgreSQL may take before the caller gives up on it.
-
-    The defaults suit request handling: a request answers 503 within a few seconds whatever state
-    the server is in, and a database that comes back is used again at the next connection.
-    Maintenance commands (migrations, catalogue imports) use `BATCH_TIMEOUTS`, whose statements
-    may run as long as they need.
-    """
-
-    connect_s: float = 2.0
-    """libpq's connect_timeout (it counts whole seconds, at least 2)."""
-    statement_s: float | None = 1.5
-    """The server's statement_timeout (lock waits included); None: no limit."""
-    answer_grace_s: float = 0.5
-    """How much longer than statement_s the client waits for any answer before it closes the
-    connection: the server normally cancels first, keeping the connection usable."""
-    pool_checkout_s: float = 2.0
-    """How long a request waits for a free pooled connection."""
-    keepalive_idle_s: int = 10
-    keepalive_interval_s: int = 5
-    keepalive_count: int = 3
-    """TCP keepalives, so a pooled connection to a host that vanished is noticed while idle."""
-
-    @property
-    def answer_limit_s(self) -> float | None:
-        return None if self.statement_s is None else self.statement_s + self.answer_grace_s
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> DatabaseTimeouts:
-        """HANDYMAN_DB_CONNECT_TIMEOUT, HANDYMAN_DB_STATEMENT_TIMEOUT (0: no limit) and
-        HANDYMAN_DB_POOL_TIMEOUT, in seconds; unset ones keep their defaults."""
-        defaults = cls()
-        statement = _seconds(environ, "HANDYMAN_DB_STATEMENT_TIMEOUT", defaults.statement_s or 0)
-        return cls(
-            connect_s=_seconds(environ, "HANDYMAN_DB_CONNECT_TIMEOUT", defaults.connect_s),
-            statement_s=statement or None,
-            pool_checkout_s=_seconds(environ, "HANDYMAN_DB_POOL_TIMEOUT", defaults.pool_checkout_s),
-        )
-
-    def libpq_parameters(self) -> dict[str, Any]:
-        return {
-            "connect_timeout": max(2, round(self.connect_s)),
-            "keepalives": 1,
-            "keepalives_idle": self.keepalive_idle_s,
-            "keepalives_interval": self.keepalive_interval_s,
-            "keepalives_count": self.keepalive_count,
-        }
-
-
-BATCH_TIMEOUTS = DatabaseTimeouts(connect_s=5.0, statement_s=None, pool_checkout_s=30.0)
-
-
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
-    value = environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds < float("inf"):
-        raise ValueError(f"{name} must be a number of seconds, not {value!r}")
-    return seconds
 
 
 @frozen
@@ -139,7 +87,7 @@ class DatabaseUrl:
         except (ArgumentError, ValueError) as error:
             raise DatabaseUnavailable(f"malformed database URL {_redact(value)!r}") from error
         scheme = url.drivername.lower()
-        if scheme in _POSTGRESQL_SCHEMES:
+        if scheme in POSTGRESQL_SCHEMES:
             if not url.host and not url.query.get("host"):
                 raise DatabaseUnavailable(f"database URL {_redact(value)!r} names no host")
             if not url.database:
@@ -147,7 +95,7 @@ class DatabaseUrl:
             if url.port is not None and not 0 < url.port < 65536:
                 raise DatabaseUnavailable(f"database URL {_redact(value)!r} has an invalid port")
             return cls("postgresql", url.set(drivername="postgresql+psycopg"))
-        if scheme in _SQLITE_SCHEMES:
+        if scheme in SQLITE_SCHEMES:
             if url.host or url.username or url.port:
                 raise DatabaseUnavailable(
                     f"malformed SQLite URL {_redact(value)!r}: expected sqlite:///relative/path or "
@@ -181,8 +129,7 @@ class DatabaseUrl:
 def default_database_url() -> DatabaseUrl:
     """A SQLite file in the per-user data directory (created if missing), so a first run needs
     no configuration."""
-    data_dir = Path(platformdirs.user_data_dir("handyman", ensure_exists=True))
-    return DatabaseUrl.sqlite_file(data_dir / "handyman.sqlite3")
+    return DatabaseUrl.sqlite_file(default_sqlite_path())
 
 
 def create_engine(
@@ -368,16 +315,7 @@ def _sqlite_engine(url: DatabaseUrl) -> Engine:
 
     @event.listens_for(engine, "connect")
     def configure(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            if not in_memory:
-                cursor.execute("PRAGMA journal_mode = WAL")
-                cursor.execute("PRAGMA synchronous = NORMAL")
-            cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        finally:
-            cursor.close()
+        configure_sqlite(dbapi_connection, in_memory=in_memory)
 
     @event.listens_for(engine, "begin")
     def begin_immediately(connection: Connection) -> None:

@@ -18,91 +18,44 @@ DatabaseUnavailable.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
-from typing import Any, Literal, Protocol, TypeVar
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 import psycopg
 from attrs import frozen
-from sqlalchemy import Connection, DateTime, Engine
-from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from handyman_store.database import DatabaseDidNotAnswer, DatabaseUnavailable
+from handyman_store.driver_statements import (
+    NAMED_PARAMETER,
+    Driver,
+    DriverKind,
+    Parameters,
+    Row,
+    Sql,
+    stored_timestamp,
+)
 
-DriverKind = Literal["postgresql", "sqlite"]
-Row = tuple[Any, ...]
-Parameters = Mapping[str, object]
+__all__ = [
+    "Driver",
+    "DriverKind",
+    "Parameters",
+    "Prepared",
+    "Row",
+    "Sql",
+    "autocommit",
+    "driver_kind",
+    "driver_of",
+    "one_round_trip",
+    "read",
+    "stored_timestamp",
+    "stream",
+]
+
 _T = TypeVar("_T")
-_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-
-
-@frozen
-class Sql:
-    """One statement's text with `:name` parameters, in both drivers' styles."""
-
-    sqlite: str
-    postgresql: str
-
-    @classmethod
-    def of(cls, text: str) -> Sql:
-        return cls(sqlite=text, postgresql=_NAMED.sub(r"%(\1)s", text.replace("%", "%%")))
-
-    def text_for(self, kind: DriverKind) -> str:
-        return self.postgresql if kind == "postgresql" else self.sqlite
-
-
-@frozen
-class Driver:
-    """A DBAPI connection and which driver it is; what hot-path functions run statements on."""
-
-    dbapi: Any
-    kind: DriverKind
-
-    def rows(self, statement: Sql, parameters: Parameters) -> list[Row]:
-        cursor = self.dbapi.cursor()
-        try:
-            cursor.execute(statement.text_for(self.kind), parameters)
-            rows: list[Row] = cursor.fetchall()
-            return rows
-        finally:
-            cursor.close()
-
-    def first(self, statement: Sql, parameters: Parameters) -> Row | None:
-        rows = self.rows(statement, parameters)
-        return rows[0] if rows else None
-
-    def execute(self, statement: Sql, parameters: Parameters) -> int:
-        """Runs a statement that returns no rows; the number of rows it changed."""
-        cursor = self.dbapi.cursor()
-        try:
-            cursor.execute(statement.text_for(self.kind), parameters)
-            count: int = cursor.rowcount
-            return count
-        finally:
-            cursor.close()
-
-
-def _sqlite_timestamp_processor() -> Callable[[object], str]:
-    dialect = sqlite_dialect.dialect()
-    processor = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
-    assert processor is not None
-    return processor
-
-
-_SQLITE_TIMESTAMP = _sqlite_timestamp_processor()
-
-
-def stored_timestamp(kind: DriverKind, moment: datetime | None) -> object:
-    """A timestamp as the driver should be handed it: psycopg takes the aware datetime; on
-    SQLite it is SQLAlchemy's text form for `DateTime`, so rows written here read back through
-    SQLAlchemy like its own."""
-    if moment is None or kind == "postgresql":
-        return moment
-    return _SQLITE_TIMESTAMP(moment)
 
 
 def driver_of(connection: Connection | Driver) -> Driver:
@@ -151,7 +104,7 @@ class Prepared:
         """`statement` with `:name` parameters, each typed in `parameter_types` (name, SQL
         type); a parameter it uses without a type is a KeyError at import time."""
         positions = {parameter: index for index, (parameter, _) in enumerate(parameter_types, 1)}
-        body = _NAMED.sub(lambda match: f"${positions[match.group(1)]}", statement)
+        body = NAMED_PARAMETER.sub(lambda match: f"${positions[match.group(1)]}", statement)
         types = ", ".join(sql_type for _, sql_type in parameter_types)
         arguments = ", ".join(f"%({parameter})s" for parameter, _ in parameter_types)
         return cls(

@@ -70,9 +70,18 @@ catalogue_state = Table(
     Column("version", Integer, nullable=False),
     Column("source", Text, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("folder_digest", String(64)),
+    Column("folder_warnings", Text),
+    Column("gating_segments", Text),
     CheckConstraint("id = 1", name="single_row"),
 )
-"""One row; `version` grows with every import that changed something, so workers can notice it."""
+"""One row; `version` grows with every import that changed something, so workers can notice it.
+
+`folder_digest` is the digest (`course_folder_snapshot`) of the course folder the live catalogue
+was read from, NULL when it came from elsewhere; with it, the reading's warnings and the
+segments its courses are gated by (JSON arrays of strings), so that an import of the same
+folder can answer without parsing it (`catalogue_recognition`). Every import that writes the
+catalogue writes all three."""
 
 courses = Table(
     "courses",

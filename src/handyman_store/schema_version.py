@@ -5,7 +5,9 @@ import, and nearly every start of `handyman serve` or `import-courses` finds the
 date. The head is read from the revision files themselves (each names its `revision` and its
 `down_revision`; the head is the one no other names), the database's from `alembic_version`;
 only when they differ, or either cannot be told, does alembic run (`migrate.upgrade`).
-`tests/store/test_migrations.py` holds this reading to alembic's own.
+`tests/store/test_migrations.py` holds this reading to alembic's own. The module imports no
+SQLAlchemy itself: `handyman import-courses` asks the driver (`driver_revision`) and loads
+SQLAlchemy and alembic only for a database that needs upgrading.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from __future__ import annotations
 import importlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
+from handyman_store.driver_statements import Driver, Sql
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 VERSIONS_DIR = Path(__file__).resolve().parent / "migrations" / "versions"
 _ASSIGNMENT = r"^{name}\s*(?::[^=\n]*)?=\s*(?:None|[\"']([^\"']+)[\"'])\s*$"
@@ -40,20 +45,39 @@ def packaged_head() -> str | None:
     return next(iter(heads)) if len(heads) == 1 else None
 
 
+_REVISION_QUERY = "SELECT version_num FROM alembic_version"
+
+
 def database_revision(engine: Engine) -> str | None:
     """What `alembic_version` says, or None (never migrated, or unreadable)."""
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
     try:
         with engine.connect() as connection:
-            rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+            rows = connection.exec_driver_sql(_REVISION_QUERY).all()
     except DBAPIError:
         return None
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
+def driver_revision(driver: Driver) -> str | None:
+    """`database_revision` on a driver connection in autocommit (see `driver_connection`)."""
+    try:
+        rows = driver.rows(Sql.of(_REVISION_QUERY), {})
+    except driver.errors:
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def at_head(revision: str | None) -> bool:
+    """Whether a database at `revision` needs no upgrade."""
+    head = packaged_head()
+    return head is not None and revision == head
+
+
 def upgrade_if_behind(engine: Engine) -> None:
     """`migrate.upgrade(engine)` unless the database is known to be at the packaged head."""
-    head = packaged_head()
-    if head is not None and database_revision(engine) == head:
+    if at_head(database_revision(engine)):
         return
     migrate = importlib.import_module("handyman_store.migrate")
     migrate.upgrade(engine)
