@@ -105,6 +105,9 @@ chapters = Table(
     Column("text", Text, nullable=False),
     *_content_columns(),
 )
+"""On PostgreSQL `text` is stored out of line uncompressed (`SET STORAGE EXTERNAL`, revision
+0008; SQLAlchemy's metadata has no word for it): pglz made writing it the slowest part of an
+import."""
 
 tasks = Table(
     "tasks",
@@ -142,7 +145,8 @@ practice_projects = Table(
     Column("files", Text, nullable=False),
     *_content_columns(),
 )
-"""`files` is a JSON array of {"path", "contents"}: the project's starting tree."""
+"""`files` is a JSON array of {"path", "contents"}: the project's starting tree, stored
+uncompressed on PostgreSQL like chapter texts (revision 0008)."""
 
 course_progress = Table(
     "course_progress",

@@ -18,6 +18,7 @@ from handyman_store.database import DatabaseUrl, create_engine
 from handyman_store.migrate import alembic_config, current_revision, head_revision, upgrade
 from handyman_store.schema import metadata
 from handyman_store.schema_version import database_revision, packaged_head, upgrade_if_behind
+from tests.postgres_server import DatabaseFactory
 
 NOW = datetime(2026, 5, 20, 12, tzinfo=UTC)
 
@@ -71,6 +72,39 @@ def test_downgrading_to_base_removes_every_table(engine: Engine) -> None:
 
     with engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) == {"alembic_version"}
+
+
+@pytest.mark.postgres
+def test_postgresql_keeps_the_large_catalogue_texts_uncompressed(
+    postgres_databases: DatabaseFactory,
+) -> None:
+    """Revision 0008: pglz made writing chapter texts the slowest part of an import."""
+    with postgres_databases.fresh_database() as url:
+        engine = create_engine(DatabaseUrl.parse(url))
+        try:
+            storage = _storage(engine)
+        finally:
+            engine.dispose()
+
+    assert storage == {
+        "chapters.text": "e",
+        "practice_projects.files": "e",
+        "chapters.title": "x",
+    }
+
+
+def _storage(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        return dict(
+            connection.execute(
+                text(
+                    "SELECT attrelid::regclass::text || '.' || attname, attstorage "
+                    "FROM pg_attribute WHERE (attrelid, attname) IN "
+                    "(('chapters'::regclass, 'text'), ('practice_projects'::regclass, 'files'), "
+                    "('chapters'::regclass, 'title'))"
+                )
+            ).all()
+        )
 
 
 def test_the_head_read_from_the_revision_files_is_alembics() -> None:
