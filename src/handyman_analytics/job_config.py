@@ -43,7 +43,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -52,6 +52,8 @@ import platformdirs
 from attrs import frozen
 from cattrs.gen import make_dict_structure_fn
 
+from handyman_analytics.email_report import EmailSettings
+from handyman_analytics.sheets_export import SheetsSettings
 from handyman_core.errors import HandymanError, InvalidInput
 from handyman_core.strict_json import JsonShapeError, strict_json_converter, structure_json
 
@@ -90,38 +92,19 @@ class CsvConfig:
 
 
 @frozen
-class SheetsConfig:
-    service_account_file: str
-    spreadsheet_key: str | None = None
-    spreadsheet_name: str | None = None
-    worksheet: str = "daily"
-    api_root: str | None = None
-    timeout_seconds: float = 60.0
-
-
-@frozen
 class ExportConfig:
     csv: CsvConfig | None = None
-    sheets: SheetsConfig | None = None
-
-
-@frozen
-class EmailConfig:
-    host: str
-    sender: str
-    recipients: tuple[str, ...]
-    port: int = 465
-    security: Literal["ssl", "starttls", "none"] = "ssl"
-    username: str | None = None
-    ca_file: str | None = None
-    timeout_seconds: float = 30.0
+    sheets: SheetsSettings | None = None
 
 
 @frozen
 class JobConfig:
+    """The `[export.sheets]` and `[email]` tables are the exports' own settings, paths read as
+    paths: what the file says is what the stages get."""
+
     stats: StatsConfig = StatsConfig()
     export: ExportConfig = ExportConfig()
-    email: EmailConfig | None = None
+    email: EmailSettings | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -193,9 +176,16 @@ def _number(value: object, _: type) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
+def _path(value: object, _: type) -> Path:
+    if not isinstance(value, str):
+        raise JsonShapeError("must be a string")
+    return Path(value)
+
+
 def _config_converter() -> cattrs.Converter:
     converter = strict_json_converter()
     converter.register_structure_hook(float, _number)
+    converter.register_structure_hook(Path, _path)
     converter.register_structure_hook_factory(attrs.has, _closed_object_hook)
     return converter
 

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Engine
 
-from handyman_analytics.email_report import EmailSettings
 from handyman_analytics.job_config import (
     CLIENT_KEY_VARIABLE,
     SMTP_PASSWORD_VARIABLE,
@@ -29,7 +28,6 @@ from handyman_analytics.job_config import (
     load_config,
 )
 from handyman_analytics.job_log import default_log_directory, job_log
-from handyman_analytics.sheets_export import SheetsSettings
 from handyman_analytics.statistics_source import SourceError, SourceSettings, open_session
 from handyman_analytics.stats_job import (
     Exports,
@@ -211,32 +209,10 @@ def _days(args: argparse.Namespace, zone: ZoneInfo) -> list[date]:
 
 def _exports(config: JobConfig, args: argparse.Namespace) -> Exports:
     csv = config.export.csv
-    sheets = config.export.sheets
-    email = config.email
     return Exports(
         csv_directory=Path(csv.directory) if csv else None,
-        sheets=SheetsSettings(
-            service_account_file=Path(sheets.service_account_file),
-            spreadsheet_key=sheets.spreadsheet_key,
-            spreadsheet_name=sheets.spreadsheet_name,
-            worksheet=sheets.worksheet,
-            api_root=sheets.api_root,
-            timeout_seconds=sheets.timeout_seconds,
-        )
-        if sheets
-        else None,
-        email=EmailSettings(
-            host=email.host,
-            sender=email.sender,
-            recipients=email.recipients,
-            port=email.port,
-            security=email.security,
-            username=email.username,
-            ca_file=Path(email.ca_file) if email.ca_file else None,
-            timeout_seconds=email.timeout_seconds,
-        )
-        if email
-        else None,
+        sheets=config.export.sheets,
+        email=config.email,
         smtp_password=os.environ.get(SMTP_PASSWORD_VARIABLE),
     )
 
