@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+import attrs
 from attrs import frozen
 
 from handyman_core.attempt_types import AttemptType
@@ -84,6 +85,16 @@ class StoredDay:
     figures: ClientDay
     time_zone: str
     computed_at: datetime
+
+
+_ITEM_NAMING = frozenset({"key", "course"})
+
+
+def figures_by_name(figures: ClientFigures | ItemFigures) -> dict[str, int | float | None]:
+    """A client's or an item's figures under the names every report and table gives them, in
+    their order; an item's key and course are left out, since each report names those its own
+    way (`course_id`, `task_id`)."""
+    return attrs.asdict(figures, filter=lambda attribute, _: attribute.name not in _ITEM_NAMING)
 
 
 def success_rate(correct: int, submits: int) -> float | None:

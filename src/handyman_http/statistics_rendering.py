@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import orjson
 
-from handyman_core.daily_figures import ItemFigures, StoredDay, hardest_tasks
+from handyman_core.daily_figures import ItemFigures, StoredDay, figures_by_name, hardest_tasks
 from handyman_core.instants import format_instant
 from handyman_core.statistics_cursor import CursorPosition, encode_cursor
 from handyman_core.statistics_records import StatisticsRecord, record_json
@@ -64,19 +64,12 @@ def next_link(path: str, params: Mapping[str, str], after: CursorPosition) -> st
 def daily_json(stored: StoredDay) -> dict[str, Any]:
     """A client's day: its figures, its courses and tasks, and the hardest tasks' keys."""
     day = stored.figures
-    figures = day.figures
     return {
         "day": day.day.isoformat(),
         "client": day.client,
         "time_zone": stored.time_zone,
         "computed_at": format_instant(stored.computed_at),
-        "attempts": figures.attempts,
-        "submits": figures.submits,
-        "runs": figures.runs,
-        "correct": figures.correct,
-        "success_rate": figures.success_rate,
-        "unique_users": figures.unique_users,
-        "unique_tasks": figures.unique_tasks,
+        **figures_by_name(day.figures),
         "courses": [_item_json("course_id", item) for item in day.courses],
         "tasks": [_item_json("task_id", item) | {"course_id": item.course} for item in day.tasks],
         "hardest_tasks": [item.key for item in hardest_tasks(day.tasks)],
@@ -84,12 +77,4 @@ def daily_json(stored: StoredDay) -> dict[str, Any]:
 
 
 def _item_json(key_name: str, item: ItemFigures) -> dict[str, Any]:
-    return {
-        key_name: item.key,
-        "attempts": item.attempts,
-        "submits": item.submits,
-        "correct": item.correct,
-        "success_rate": item.success_rate,
-        "solvers": item.solvers,
-        "median_attempts_to_success": item.median_attempts_to_success,
-    }
+    return {key_name: item.key} | figures_by_name(item)

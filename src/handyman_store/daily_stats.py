@@ -17,6 +17,7 @@ from handyman_core.daily_figures import (
     ItemFigures,
     StoredDay,
     daily_figures,
+    figures_by_name,
 )
 from handyman_core.local_days import day_bounds
 from handyman_store.analytics_loads import facts_between
@@ -111,13 +112,7 @@ def _insert(
                 "day": day.day,
                 "client": day.client,
                 "time_zone": zone_name,
-                "attempts": day.figures.attempts,
-                "submits": day.figures.submits,
-                "runs": day.figures.runs,
-                "correct": day.figures.correct,
-                "success_rate": day.figures.success_rate,
-                "unique_users": day.figures.unique_users,
-                "unique_tasks": day.figures.unique_tasks,
+                **figures_by_name(day.figures),
                 "computed_at": computed_at,
             }
             for day in figures
@@ -138,13 +133,4 @@ def _insert(
 
 
 def _item_row(day: ClientDay, item: ItemFigures) -> dict[str, object]:
-    return {
-        "day": day.day,
-        "client": day.client,
-        "attempts": item.attempts,
-        "submits": item.submits,
-        "correct": item.correct,
-        "success_rate": item.success_rate,
-        "solvers": item.solvers,
-        "median_attempts_to_success": item.median_attempts_to_success,
-    }
+    return {"day": day.day, "client": day.client} | figures_by_name(item)
