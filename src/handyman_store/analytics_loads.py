@@ -23,7 +23,9 @@ from handyman_store.driver_sql import driver_of
 from handyman_store.schema import analytics_attempts
 from handyman_store.upsert import conflict_insert, primary_key
 
-_UPDATED = (
+_KEY = tuple(column.name for column in primary_key(analytics_attempts))
+"""The natural key (oauth_consumer_key, user_id, created_at): the order rows are copied in."""
+_ATTRIBUTES = (
     "lis_result_sourcedid",
     "lis_outcome_service_url",
     "is_correct",
@@ -31,8 +33,9 @@ _UPDATED = (
     "task_id",
     "course_id",
     "source_attempt_id",
-    "loaded_at",
 )
+_UPDATED = (*_ATTRIBUTES, "loaded_at")
+_COPIED = (*_KEY, *_ATTRIBUTES)
 
 
 def load_rows(engine: Engine, rows: Sequence[AnalyticsRow], *, now: datetime) -> int:
@@ -63,18 +66,6 @@ def upsert_rows(connection: Connection, rows: Sequence[AnalyticsRow], *, now: da
     return len(latest)
 
 
-_COPIED = (
-    "oauth_consumer_key",
-    "user_id",
-    "created_at",
-    "lis_result_sourcedid",
-    "lis_outcome_service_url",
-    "is_correct",
-    "attempt_type",
-    "task_id",
-    "course_id",
-    "source_attempt_id",
-)
 _STAGE = (
     "CREATE TEMPORARY TABLE analytics_load ("
     "oauth_consumer_key text, user_id text, created_at timestamptz, lis_result_sourcedid text, "
@@ -85,7 +76,7 @@ _COPY = f"COPY analytics_load ({', '.join(_COPIED)}) FROM STDIN"
 _UPSERT = (
     f"INSERT INTO analytics_attempts ({', '.join(_COPIED)}, loaded_at) "
     f"SELECT {', '.join(_COPIED)}, %(loaded_at)s FROM analytics_load "
-    f"ON CONFLICT ({', '.join(column.name for column in primary_key(analytics_attempts))}) "
+    f"ON CONFLICT ({', '.join(_KEY)}) "
     f"DO UPDATE SET {', '.join(f'{name} = EXCLUDED.{name}' for name in _UPDATED)}"
 )
 
