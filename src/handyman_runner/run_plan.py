@@ -23,7 +23,7 @@ from attrs import frozen
 from handyman_core.catalogue import ProjectFile
 from handyman_core.command_line import split_command_line
 from handyman_core.errors import InvalidInput
-from handyman_core.run_protocol import RunLimits, Verdict
+from handyman_core.run_protocol import RunLimits, RunRequest, Verdict
 from handyman_runner.bwrap_command import PLAIN, StageView
 from handyman_runner.completion import Completion
 from handyman_runner.run_output import Channel
@@ -158,6 +158,25 @@ def checked_project_path(path: str, field: str) -> str:
     if any(part in ("", ".", "..") or len(part) > MAX_NAME_LENGTH for part in parts):
         raise InvalidInput.field(field, f"{path[:80]!r} must name a file inside the project")
     return path
+
+
+def compiled_program_stage(
+    program: str,
+    request: RunRequest,
+    *,
+    wall_seconds: float | None = None,
+    address_space_bytes: int | None = None,
+) -> Stage:
+    """The learner's compiled program (a build stage exported it) run with the request's
+    arguments and standard input: the run stage of every compiled language."""
+    return Stage(
+        StageRole.RUN,
+        (program, *command_line_arguments(request.cmd_line_args)),
+        (),
+        stdin_bytes(request.stdin),
+        wall_seconds=wall_seconds,
+        address_space_bytes=address_space_bytes,
+    )
 
 
 def command_line_arguments(cmd_line_args: str) -> tuple[str, ...]:

@@ -48,9 +48,8 @@ from handyman_runner.run_plan import (
     SandboxFile,
     Stage,
     StageRole,
-    command_line_arguments,
+    compiled_program_stage,
     project_files,
-    stdin_bytes,
     task_sources,
 )
 from handyman_runner.sandbox_errors import LanguageUnavailable
@@ -254,13 +253,7 @@ def _program_stages(
 ) -> list[Stage]:
     return [
         _compile(StageRole.BUILD, toolchain, "main.cpp", source, PROGRAM),
-        Stage(
-            StageRole.RUN,
-            (PROGRAM, *command_line_arguments(request.cmd_line_args)),
-            (),
-            stdin_bytes(request.stdin),
-            wall_seconds=wall_seconds,
-        ),
+        compiled_program_stage(PROGRAM, request, wall_seconds=wall_seconds),
     ]
 
 
@@ -292,7 +285,6 @@ def _compile(role: StageRole, toolchain: Toolchain, name: str, source: bytes, ou
 
 def _project_stages(request: RunRequest) -> tuple[Stage, ...]:
     files = project_files(request.files)
-    arguments = command_line_arguments(request.cmd_line_args)
     script = PLAYGROUND_BUILD_SCRIPT if request.kind is RunKind.PLAYGROUND else PROJECT_BUILD_SCRIPT
     targets: tuple[str, ...] = (PROGRAM,)
     if request.kind is RunKind.PRACTICE_TEST:
@@ -309,13 +301,7 @@ def _project_stages(request: RunRequest) -> tuple[Stage, ...]:
     if request.kind is RunKind.PRACTICE_TEST:
         run = Stage(StageRole.TEST, (TESTS,), (), wall_seconds=PROJECT_PROGRAM_WALL_SECONDS)
     else:
-        run = Stage(
-            StageRole.RUN,
-            (PROGRAM, *arguments),
-            (),
-            stdin_bytes(request.stdin),
-            wall_seconds=PROJECT_PROGRAM_WALL_SECONDS,
-        )
+        run = compiled_program_stage(PROGRAM, request, wall_seconds=PROJECT_PROGRAM_WALL_SECONDS)
     return (build, run)
 
 

@@ -41,6 +41,7 @@ from handyman_runner.run_plan import (
     StageRole,
     checked_main_file,
     command_line_arguments,
+    compiled_program_stage,
     project_files,
     stdin_bytes,
     task_sources,
@@ -334,7 +335,6 @@ def _script_stages(request: RunRequest, toolchain: Toolchain) -> tuple[Stage, ..
         SandboxFile("go.mod", _go_mod(toolchain)),
         SandboxFile("main.go", task_sources(request.source_run, "-")[0]),
     )
-    arguments = command_line_arguments(request.cmd_line_args)
     return (
         _build(
             StageRole.BUILD,
@@ -344,13 +344,7 @@ def _script_stages(request: RunRequest, toolchain: Toolchain) -> tuple[Stage, ..
             output=PROGRAM,
             package=".",
         ),
-        Stage(
-            StageRole.RUN,
-            (PROGRAM, *arguments),
-            (),
-            stdin_bytes(request.stdin),
-            address_space_bytes=PROGRAM_ADDRESS_SPACE,
-        ),
+        compiled_program_stage(PROGRAM, request, address_space_bytes=PROGRAM_ADDRESS_SPACE),
     )
 
 

@@ -39,7 +39,7 @@ from handyman_runner.run_plan import (
     Stage,
     StageRole,
     checked_main_file,
-    command_line_arguments,
+    compiled_program_stage,
     project_files,
     stdin_bytes,
     task_sources,
@@ -208,13 +208,8 @@ def _program_stages(request: RunRequest, toolchain: Toolchain) -> tuple[Stage, .
         _compile(
             StageRole.BUILD, toolchain, files, main=main, output=PROGRAM, packages=PROGRAM_PACKAGES
         ),
-        Stage(
-            StageRole.RUN,
-            (PROGRAM, *command_line_arguments(request.cmd_line_args)),
-            (),
-            stdin_bytes(request.stdin),
-            wall_seconds=wall,
-            address_space_bytes=PROGRAM_ADDRESS_SPACE,
+        compiled_program_stage(
+            PROGRAM, request, wall_seconds=wall, address_space_bytes=PROGRAM_ADDRESS_SPACE
         ),
     )
 

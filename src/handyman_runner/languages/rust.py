@@ -28,9 +28,8 @@ from handyman_runner.run_plan import (
     SandboxFile,
     Stage,
     StageRole,
-    command_line_arguments,
+    compiled_program_stage,
     project_files,
-    stdin_bytes,
     task_sources,
     utf8,
 )
@@ -138,31 +137,17 @@ def _program_stages(
     sources: tuple[SandboxFile, ...], request: RunRequest, wall_seconds: float | None
 ) -> list[Stage]:
     files = (SandboxFile("Cargo.toml", utf8(CARGO_TOML)), *sources)
-    arguments = command_line_arguments(request.cmd_line_args)
     return [
         _build(StageRole.BUILD, BUILD_SCRIPT, files, PROGRAM),
-        Stage(
-            StageRole.RUN,
-            (PROGRAM, *arguments),
-            (),
-            stdin_bytes(request.stdin),
-            wall_seconds=wall_seconds,
-        ),
+        compiled_program_stage(PROGRAM, request, wall_seconds=wall_seconds),
     ]
 
 
 def _playground_stages(request: RunRequest) -> tuple[Stage, ...]:
     files = project_files(request.files)
-    arguments = command_line_arguments(request.cmd_line_args)
     return (
         _build(StageRole.BUILD, PROJECT_BUILD_SCRIPT, files, PROGRAM),
-        Stage(
-            StageRole.RUN,
-            (PROGRAM, *arguments),
-            (),
-            stdin_bytes(request.stdin),
-            wall_seconds=PLAYGROUND_WALL_SECONDS,
-        ),
+        compiled_program_stage(PROGRAM, request, wall_seconds=PLAYGROUND_WALL_SECONDS),
     )
 
 
