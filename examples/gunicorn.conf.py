@@ -33,7 +33,7 @@ threads = int(os.environ.get("HANDYMAN_THREADS", "8"))
 timeout = 120
 # SIGTERM: stop accepting, let in-flight requests (and their single-transaction writes) finish.
 graceful_timeout = 30
-keepalive = 15  # longer than any Retry-After the service hands out (5 s)
+keepalive = 15  # well past any Retry-After the service hands out (5 s), as `handyman serve`
 
 # Each worker opens its own connection pool after the fork; never preload the application.
 preload_app = False

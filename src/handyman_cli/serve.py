@@ -30,6 +30,7 @@ from handyman_cli.runner_registry import check_runner_settings
 from handyman_cli.serve_arguments import default_workers
 from handyman_http.settings import ADMIN_NETWORKS_VARIABLE, admin_networks_from
 from handyman_http.trusted_networks import InvalidNetworks
+from handyman_service.run_tracking import BUSY_RETRY_AFTER_SECONDS
 from handyman_store.database import create_engine
 from handyman_store.schema_version import upgrade_if_behind
 
@@ -55,12 +56,13 @@ BUFFERING_WORKER = "handyman_http.buffering_worker.BufferingThreadWorker"
 so slow or silent clients cannot occupy them (see ARCHITECTURE.md, "Slow clients")."""
 
 
-IDLE_KEEPALIVE_SECONDS = 15
-"""How long an idle keep-alive connection is held open: longer than any Retry-After the service
-hands out (5 s), so a client that waits as told and then sends on the same connection does not
-race the server closing it. A POST cannot be resent by the client, so that race cost a
-connection reset per refused run in a run flood (`nox -s bench-runner`). The buffering worker
-holds an idle connection in its epoll set, so holding it longer costs a descriptor, no thread."""
+IDLE_KEEPALIVE_SECONDS = 3 * BUSY_RETRY_AFTER_SECONDS
+"""How long an idle keep-alive connection is held open: well past any Retry-After the service
+hands out, so a client that waits as told and then sends on the same connection does not race
+the server closing it. A POST cannot be resent by the client, so that race cost a connection
+reset per refused run in a run flood (`nox -s bench-runner`) while the two were equal. The
+buffering worker holds an idle connection in its epoll set: holding it longer costs a
+descriptor, no thread."""
 
 
 def gunicorn_options(
