@@ -36,6 +36,7 @@ from handyman_store.driver_statements import (
     Parameters,
     Row,
     Sql,
+    read_timestamp,
     stored_timestamp,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "driver_of",
     "one_round_trip",
     "read",
+    "read_timestamp",
     "stored_timestamp",
     "stream",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from attrs import frozen
@@ -113,3 +113,11 @@ def stored_timestamp(kind: DriverKind, moment: datetime | None) -> object:
         moment.second,
         moment.microsecond,
     )
+
+
+def read_timestamp(value: object) -> datetime:
+    """A timestamp as a driver hands it back, in UTC: psycopg's aware datetime, or on SQLite
+    the naive UTC text `stored_timestamp` (SQLAlchemy's `DateTime`) wrote."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)

@@ -8,7 +8,7 @@ SQLAlchemy construct per call would cost more than PostgreSQL spends answering i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from handyman_core.segment_buckets import PercentageChange
 from handyman_core.segment_membership import (
@@ -18,8 +18,8 @@ from handyman_core.segment_membership import (
     active_segments,
 )
 from handyman_core.segments import Percentage, Segment, SegmentName
-from handyman_store.driver_sql import Driver, Row, Sql
-from handyman_store.segment_rows import from_database, state_of
+from handyman_store.driver_sql import Driver, Row, Sql, read_timestamp
+from handyman_store.segment_rows import state_of
 
 _SEGMENT_COLUMNS = "s.segment_id, s.name, s.description, s.percentage, s.salt, s.created_at"
 
@@ -49,9 +49,9 @@ def user_segments(driver: Driver, user_id: int, now: datetime) -> list[ActiveSeg
         if entry is None:
             entry = rollouts[segment_id] = (_segment(row), [])
         if row[6] is not None:
-            states[segment_id] = state_of(row[6], _instant(row[7]), _maybe_instant(row[8]))
+            states[segment_id] = state_of(row[6], read_timestamp(row[7]), _maybe_instant(row[8]))
         elif row[9] is not None:
-            entry[1].append(PercentageChange(_instant(row[9]), Percentage(int(row[10]))))
+            entry[1].append(PercentageChange(read_timestamp(row[9]), Percentage(int(row[10]))))
     candidates = [SegmentRollout(segment, changes) for segment, changes in rollouts.values()]
     return active_segments(user_id, candidates, states, now)
 
@@ -63,17 +63,10 @@ def _segment(row: Row) -> Segment:
         description=str(row[2]),
         percentage=Percentage(int(row[3])),
         salt=str(row[4]),
-        created_at=_instant(row[5]),
+        created_at=read_timestamp(row[5]),
         deleted_at=None,
     )
 
 
-def _instant(value: object) -> datetime:
-    """psycopg hands back aware datetimes; sqlite3 the text SQLAlchemy's `DateTime` stored."""
-    if isinstance(value, datetime):
-        return from_database(value)
-    return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-
-
 def _maybe_instant(value: object) -> datetime | None:
-    return None if value is None else _instant(value)
+    return None if value is None else read_timestamp(value)

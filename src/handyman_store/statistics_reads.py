@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import Engine
 
@@ -25,7 +25,15 @@ from handyman_core.attempt_types import AttemptItem
 from handyman_core.statistics_cursor import CursorPosition
 from handyman_core.statistics_query import TimeWindow
 from handyman_core.statistics_records import StatisticsRecord
-from handyman_store.driver_sql import Row, Sql, driver_kind, read, stored_timestamp, stream
+from handyman_store.driver_sql import (
+    Row,
+    Sql,
+    driver_kind,
+    read,
+    read_timestamp,
+    stored_timestamp,
+    stream,
+)
 
 STREAM_BATCH = 2000
 """Rows fetched from the server-side cursor at a time: memory stays flat however long the
@@ -86,7 +94,7 @@ def _records(rows: list[Row]) -> Iterator[StatisticsRecord]:
 def _sqlite_records(rows: list[Row]) -> Iterator[StatisticsRecord]:
     """SQLite hands back timestamps as SQLAlchemy wrote them (UTC text) and booleans as 0/1."""
     for row in rows:
-        created_at = datetime.fromisoformat(row[8]).replace(tzinfo=UTC)
+        created_at = read_timestamp(row[8])
         is_correct = None if row[7] is None else bool(row[7])
         yield _as_record((*row[:7], is_correct, created_at, *row[9:]))
 
