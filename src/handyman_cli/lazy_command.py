@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from typing import NamedTuple
 
 
-class LazyCommand:
-    def __init__(self, module: str, function: str) -> None:
-        self.module = module
-        self.function = function
+class LazyCommand(NamedTuple):
+    module: str
+    function: str
 
     def __call__(self, args: argparse.Namespace) -> int:
         handler = getattr(importlib.import_module(self.module), self.function)
         status: int = handler(args)
         return status
-
-    def __repr__(self) -> str:
-        return f"LazyCommand({self.module}:{self.function})"

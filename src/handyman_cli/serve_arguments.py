@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from handyman_cli.database_option import add_database_option
+from handyman_cli.lazy_command import LazyCommand
 from handyman_cli.run_admission import DEFAULT_THREADS
 from handyman_cli.runner_registry import DEFAULT_RUNNER, RUNNERS
 from handyman_http.settings import ADMIN_NETWORKS_VARIABLE
@@ -14,6 +16,12 @@ from handyman_http.trusted_networks import InvalidNetworks, TrustedNetworks
 
 def default_workers() -> int:
     return max(2, min(8, (os.cpu_count() or 1) * 2))
+
+
+def add_serve_command(parser: argparse.ArgumentParser) -> None:
+    add_serve_arguments(parser)
+    add_database_option(parser)
+    parser.set_defaults(handler=LazyCommand("handyman_cli.serve", "serve"))
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:

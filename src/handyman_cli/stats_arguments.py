@@ -14,8 +14,7 @@ CLIENT_KEY_VARIABLE = "HANDYMAN_STATS_CLIENT_KEY"
 LOG_DIR_VARIABLE = "HANDYMAN_LOG_DIR"
 
 
-def add_clients_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    clients = commands.add_parser("clients", help="statistics API clients and their keys")
+def add_clients_commands(clients: argparse.ArgumentParser) -> None:
     client_commands = clients.add_subparsers(dest="clients_command", required=True)
 
     adder = client_commands.add_parser("add", help="add a client and print its key once")
@@ -41,8 +40,7 @@ def add_clients_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     remover.set_defaults(handler=_clients("remove_client_command"))
 
 
-def add_stats_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    stats = commands.add_parser("stats", help="learning analytics: pull, aggregate, export")
+def add_stats_commands(stats: argparse.ArgumentParser) -> None:
     stats_commands = stats.add_subparsers(dest="stats_command", required=True)
 
     puller = stats_commands.add_parser("pull", help="load attempts from a statistics API")
