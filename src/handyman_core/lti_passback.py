@@ -26,9 +26,6 @@ CONSUMER_KEY = "oauth_consumer_key"
 SOURCEDID = "lis_result_sourcedid"
 OUTCOME_URL = "lis_outcome_service_url"
 LMS_USER_ID = "lms_user_id"
-TEXT_PATTERN = r"^[^\u0000]*$"
-"""No NUL (PostgreSQL text cannot hold it), as the OpenAPI document says it: a regular
-expression in the syntax JSON Schema (ECMA 262) and Python share."""
 _OUTCOME_URL = (
     r"([Hh][Tt][Tt][Pp][Ss]?://[^\u0000-\u0020\u007f/?#]+([/?#][^\u0000-\u0020\u007f]*)?)?"
 )

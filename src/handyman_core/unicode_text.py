@@ -9,6 +9,11 @@ from handyman_core.errors import InvalidInput
 
 INVALID_UNICODE = "contains invalid Unicode (a lone surrogate escape)"
 
+STORABLE_TEXT_PATTERN = r"^[^\u0000]*$"
+"""No NUL (PostgreSQL text cannot hold it), as the OpenAPI document says it of every text field
+`check_storable_text` guards: a regular expression in the syntax JSON Schema (ECMA 262) and
+Python share. Lone surrogates cannot be written as a pattern; the document says so in words."""
+
 
 def is_storable(value: object) -> bool:
     """Whether a parsed JSON value encodes as UTF-8 (every string in it, keys included)."""

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from handyman_core.command_line import MAX_ARGUMENTS, MAX_COMMAND_LINE_BYTES
 from handyman_core.ids import MAX_ID_LENGTH, MAX_USER_ID
 from handyman_core.status import Status, one_of
 from handyman_core.transitions import requestable_statuses
+from handyman_core.unicode_text import STORABLE_TEXT_PATTERN
 
 Schema = dict[str, Any]
 
@@ -291,7 +293,13 @@ REQUESTS: dict[str, Schema] = {
                     "it when the tests pass."
                 ),
             },
-            "user_cmd_line_args": {"type": ["string", "null"]},
+            "user_cmd_line_args": {
+                "type": ["string", "null"],
+                "pattern": STORABLE_TEXT_PATTERN,
+                "description": "Split as a POSIX shell would; without NUL characters, at most "
+                f"{MAX_COMMAND_LINE_BYTES} UTF-8 bytes and {MAX_ARGUMENTS} arguments (400 "
+                "otherwise).",
+            },
             "passback_params": {"anyOf": [ref("PassbackParams"), {"type": "null"}]},
         },
     },

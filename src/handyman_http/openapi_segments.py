@@ -9,6 +9,7 @@ from handyman_core.segment_changes import MAX_ENTRIES
 from handyman_core.segment_history import Operation
 from handyman_core.segment_membership import Source
 from handyman_core.segments import BUCKETS, MAX_DESCRIPTION_LENGTH, SEGMENT_NAME_RE
+from handyman_core.unicode_text import STORABLE_TEXT_PATTERN
 from handyman_http.openapi_components import (
     ADMIN_TOKEN,
     OPTIONAL_API_TOKEN,
@@ -52,7 +53,12 @@ _PERCENTAGE: Schema = {
         "below 100 times the percentage). 0 is explicit members only."
     ),
 }
-_DESCRIPTION: Schema = {"type": "string", "maxLength": MAX_DESCRIPTION_LENGTH}
+_DESCRIPTION: Schema = {
+    "type": "string",
+    "maxLength": MAX_DESCRIPTION_LENGTH,
+    "pattern": STORABLE_TEXT_PATTERN,
+    "description": "Text without NUL characters or lone surrogate escapes (400 otherwise).",
+}
 
 
 _INSTANT: Schema = {

@@ -5,14 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from handyman_core.daily_report import REPORT_COLUMNS
-from handyman_core.lti_passback import (
-    MAX_KEY_LENGTH,
-    MAX_TEXT_LENGTH,
-    OUTCOME_URL_PATTERN,
-    TEXT_PATTERN,
-)
+from handyman_core.lti_passback import MAX_KEY_LENGTH, MAX_TEXT_LENGTH, OUTCOME_URL_PATTERN
 from handyman_core.statistics_query import MAX_KEY_LENGTH as MAX_CLIENT_KEY_LENGTH
 from handyman_core.statistics_query import MAX_LIMIT, MAX_NAME_LENGTH
+from handyman_core.unicode_text import STORABLE_TEXT_PATTERN
 from handyman_http.endpoints.statistics import DAILY_PATH, STATISTICS_PATH
 from handyman_http.openapi_components import (
     ApiSection,
@@ -67,12 +63,12 @@ SCHEMAS: dict[str, Schema] = {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": MAX_KEY_LENGTH,
-                "pattern": TEXT_PATTERN,
+                "pattern": STORABLE_TEXT_PATTERN,
             },
             "lis_result_sourcedid": {
                 "type": ["string", "null"],
                 "maxLength": MAX_TEXT_LENGTH,
-                "pattern": TEXT_PATTERN,
+                "pattern": STORABLE_TEXT_PATTERN,
             },
             "lis_outcome_service_url": {
                 "type": ["string", "null"],
@@ -84,7 +80,7 @@ SCHEMAS: dict[str, Schema] = {
             "lms_user_id": {
                 "type": ["string", "null"],
                 "maxLength": MAX_KEY_LENGTH,
-                "pattern": TEXT_PATTERN,
+                "pattern": STORABLE_TEXT_PATTERN,
             },
         },
         required=("oauth_consumer_key",),

@@ -27,9 +27,11 @@ from handyman_cli.composition import build_services
 from handyman_core.analytics_records import AnalyticsRow
 from handyman_core.attempt_types import AttemptType
 from handyman_core.client_keys import hash_client_key
+from handyman_core.command_line import split_command_line
 from handyman_core.errors import InvalidInput, RunnerUnavailable
 from handyman_core.lti_passback import parse_passback_params
 from handyman_core.run_protocol import RunResult, Verdict
+from handyman_core.segments import MAX_DESCRIPTION_LENGTH, parse_description
 from handyman_http.app import LEGACY_ROUTES, create_app
 from handyman_http.openapi import openapi_document
 from handyman_http.settings import Settings
@@ -829,6 +831,47 @@ def test_a_nul_in_any_passback_string_is_refused_by_the_document_and_the_service
     with pytest.raises(InvalidInput) as refused:
         parse_passback_params(params)
     assert f"passback_params.{name}" in refused.value.fields
+
+
+SEGMENT_BODIES = {"NewSegment": {"name": "NEW"}, "SegmentEdit": {}}
+
+
+@given(
+    st.sampled_from(sorted(SEGMENT_BODIES)),
+    st.text(max_size=MAX_DESCRIPTION_LENGTH).filter(lambda text: "\x00" not in text),
+)
+def test_a_segment_description_the_document_allows_is_accepted(
+    component: str, description: str
+) -> None:
+    body = {**SEGMENT_BODIES[component], "description": description}
+
+    assert schema_problems(schema_at(("components", "schemas", component)), body) == []
+    assert parse_description(description) == description
+
+
+@given(st.sampled_from(sorted(SEGMENT_BODIES)), st.text(max_size=5), st.text(max_size=5))
+def test_a_nul_in_a_segment_description_is_refused_by_the_document_and_the_service(
+    component: str, before: str, after: str
+) -> None:
+    body = {**SEGMENT_BODIES[component], "description": f"{before}\x00{after}"}
+
+    assert schema_problems(schema_at(("components", "schemas", component)), body) != []
+    with pytest.raises(InvalidInput) as refused:
+        parse_description(body["description"])
+    assert "description" in refused.value.fields
+
+
+@given(st.text(max_size=5), st.text(max_size=5))
+def test_a_nul_in_a_command_line_is_refused_by_the_document_and_the_service(
+    before: str, after: str
+) -> None:
+    line = f"{before}\x00{after}"
+    location = ("components", "schemas", "PracticeCode", "properties", "user_cmd_line_args")
+
+    assert schema_problems(schema_at(location), line) != []
+    with pytest.raises(InvalidInput) as refused:
+        split_command_line(line, "user_cmd_line_args")
+    assert "user_cmd_line_args" in refused.value.fields
 
 
 # --- the document as a whole -----------------------------------------------------------------
