@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
@@ -23,10 +22,8 @@ from handyman_core.ids import TaskId
 from handyman_core.run_protocol import RunResult, Verdict
 from handyman_core.status import Status
 from handyman_store import progress_reads, progress_writes, schema
-from handyman_store.database import DatabaseUrl, create_engine
 from handyman_store.merge_split import merge_users
-from tests.postgres_server import DatabaseFactory
-from tests.store.progress_catalogue import NOW, seed_catalogue
+from tests.store.progress_catalogue import NOW
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
 
@@ -39,16 +36,6 @@ TASKS = tuple(
     for chapter in (10, 20)
     for task in (10, 20)
 )
-
-
-@pytest.fixture
-def postgres_engine(postgres_databases: DatabaseFactory) -> Iterator[Engine]:
-    with postgres_databases.fresh_database() as url:
-        engine = create_engine(DatabaseUrl.parse(url))
-        try:
-            yield seed_catalogue(engine)
-        finally:
-            engine.dispose()
 
 
 @define
@@ -71,18 +58,18 @@ class Ledger:
 
 
 def test_concurrent_runs_saves_and_merges_lose_no_attempt_and_no_completion(
-    postgres_engine: Engine,
+    seeded_postgres: Engine,
 ) -> None:
     ledger = Ledger()
     stop_watching = threading.Event()
     with ThreadPoolExecutor(max_workers=WORKERS + len(MERGED_INTO) + 1) as pool:
-        watcher = pool.submit(_watch_completions_never_regress, postgres_engine, stop_watching)
+        watcher = pool.submit(_watch_completions_never_regress, seeded_postgres, stop_watching)
         jobs: list[Future[None]] = [
-            pool.submit(_work, postgres_engine, ledger, random.Random(seed))
+            pool.submit(_work, seeded_postgres, ledger, random.Random(seed))
             for seed in range(WORKERS)
         ]
         jobs += [
-            pool.submit(_merge_later, postgres_engine, ledger, old, cur, delay=0.05 + 0.1 * index)
+            pool.submit(_merge_later, seeded_postgres, ledger, old, cur, delay=0.05 + 0.1 * index)
             for index, (old, cur) in enumerate(MERGED_INTO.items())
         ]
         for job in jobs:
@@ -90,7 +77,7 @@ def test_concurrent_runs_saves_and_merges_lose_no_attempt_and_no_completion(
         stop_watching.set()
         watcher.result()
 
-    with postgres_engine.connect() as connection:
+    with seeded_postgres.connect() as connection:
         attempts_counted = connection.execute(
             select(func.coalesce(func.sum(schema.task_progress.c.attempts_count), 0))
         ).scalar_one()

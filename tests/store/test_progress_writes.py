@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,9 +17,7 @@ from handyman_core.status import Status
 from handyman_core.transitions import Apply, NoAction, NotAllCompleted, Refused
 from handyman_store import progress_reads, progress_writes
 from handyman_store.attempt_log import Attempt, ItemKind, attempts_of
-from handyman_store.database import DatabaseUrl, create_engine
 from handyman_store.playgrounds import playground_code, save_playground
-from tests.postgres_server import DatabaseFactory
 from tests.store.progress_catalogue import NOW, seed_catalogue, write_progress
 
 USER = 100
@@ -43,17 +40,6 @@ FAILED = RunResult(Verdict.TESTS_FAILED, tests_output="nope", duration_ms=25)
 @pytest.fixture
 def db(engine: Engine) -> Engine:
     return seed_catalogue(engine)
-
-
-@pytest.fixture
-def postgres_db(postgres_databases: DatabaseFactory) -> Iterator[Engine]:
-    """For what only PostgreSQL does (prepared statements); SQLite has no counterpart."""
-    with postgres_databases.fresh_database() as url:
-        engine = create_engine(DatabaseUrl.parse(url))
-        try:
-            yield seed_catalogue(engine)
-        finally:
-            engine.dispose()
 
 
 def progress(engine: Engine) -> UserProgress:
@@ -415,11 +401,11 @@ def _prepared_statements(engine: Engine) -> list[str]:
 
 @pytest.mark.postgres
 def test_a_chapter_update_survives_the_connection_losing_its_prepared_statement(
-    postgres_db: Engine,
+    seeded_postgres: Engine,
 ) -> None:
     """psycopg sends DEALLOCATE ALL whenever it clears its own prepared statements, which
     drops the update's as well; the next update prepares it again and is applied once."""
-    db = postgres_db
+    db = seeded_postgres
     update_chapter(db, "in_progress", chapter=NEXT_CHAPTER)
     assert "handyman_update_chapter" in _prepared_statements(db)
     with db.connect() as connection:
